@@ -1,0 +1,2 @@
+Console.Error.WriteLine("usage: bench bls");
+return 2;
