@@ -9,7 +9,7 @@ public static class Eip191
 {
     public static Bytes32 Hash(ReadOnlySpan<byte> message)
     {
-        var prefix = Encoding.ASCII.GetBytes("\x19Ethereum Signed Message:\n" + message.Length.ToString(CultureInfo.InvariantCulture));
+        var prefix = Encoding.ASCII.GetBytes("\u0019Ethereum Signed Message:\n" + message.Length.ToString(CultureInfo.InvariantCulture));
         return Keccak.Hash([.. prefix, .. message]);
     }
 
