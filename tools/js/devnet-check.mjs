@@ -18,14 +18,18 @@ const vectors = options.vectors ?? process.env.DVT_VECTORS ?? join(repoRoot, '..
 const depositFile = (name) => JSON.parse(readFileSync(join(vectors, 'consensus', 'deposit_data', name), 'utf8'));
 
 const results = [];
-async function check(name, body) {
+async function check(id, name, body) {
   try {
     await body();
-    results.push({ name, ok: true });
-    console.log(`ok - ${name}`);
+    results.push({ id, ok: true });
+    console.log(`ok - ${id}: ${name}`);
   } catch (e) {
-    results.push({ name, ok: false, error: e.message });
-    console.log(`not ok - ${name}: ${e.message}`);
+    const reverted = revertName(e);
+    const error = reverted ? `reverted with ${reverted}` : e.message;
+    results.push({ id, ok: false, error });
+    // stderr too: a caller that only sees stderr on failure still learns which check broke.
+    console.log(`not ok - ${id}: ${name}: ${error}`);
+    console.error(`not ok - ${id}: ${name}: ${error}`);
   }
 }
 
@@ -79,7 +83,7 @@ try {
     Object.values(artifacts).flatMap((a) => a.abi.filter((f) => f.type === 'error')),
   );
 
-  await check('registerValidators selector is 0x83d430d5 and get_deposit_root is 0xc5f2892f', async () => {
+  await check('selectors', 'registerValidators selector is 0x83d430d5 and get_deposit_root is 0xc5f2892f', async () => {
     const vaultAbi = new ethers.Interface(artifacts.Vault.abi);
     const depositAbi = new ethers.Interface(artifacts.DepositContract.abi);
     expectEqual(vaultAbi.getFunction('registerValidators').selector, '0x83d430d5', 'registerValidators');
@@ -90,14 +94,14 @@ try {
   const depositContract = await deployContract(deployer, artifacts.DepositContract);
   const deposits = ONE_OF_EACH_CREDENTIAL.flatMap(depositFile);
 
-  await check('empty deposit tree has the mainnet genesis root and count 0', async () => {
+  await check('empty-root', 'empty deposit tree has the mainnet genesis root and count 0', async () => {
     const root = await depositContract.get_deposit_root();
     expectEqual(root, depositTreeRoot([]), 'root vs JS tree');
     expectEqual(root, '0xd70a234731285c6804c2a4f56711ddb8c82c99740f207854891028af34e27e5e', 'root vs mainnet');
     expectEqual(await depositContract.get_deposit_count(), '0x' + le64(0).toString('hex'), 'count');
   });
 
-  await check(`JS SSZ deposit_data_root matches all ${deposits.length} vector files' roots`, async () => {
+  await check('vector-roots', `JS SSZ deposit_data_root matches all ${deposits.length} vector files' roots`, async () => {
     for (const d of deposits) {
       expectEqual(
         depositDataRoot(d.pubkey, d.withdrawal_credentials, d.amount, d.signature),
@@ -106,7 +110,7 @@ try {
   });
 
   const leaves = [];
-  await check(`deposits ${deposits.length} vector deposits (0x00/0x01/0x02), events and Merkle root after each`, async () => {
+  await check('vector-deposits', `deposits ${deposits.length} vector deposits (0x00/0x01/0x02), events and Merkle root after each`, async () => {
     for (const d of deposits) {
       const receipt = await (await depositContract.deposit(
         '0x' + d.pubkey, '0x' + d.withdrawal_credentials, '0x' + d.signature, '0x' + d.deposit_data_root,
@@ -131,14 +135,14 @@ try {
       root: '0x' + sample.deposit_data_root, value: BigInt(sample.amount) * GWEI, ...overrides };
     return () => depositContract.deposit(a.pubkey, a.wc, a.signature, a.root, { value: a.value });
   };
-  await check('deposit rejects a deposit_data_root that does not match its data', async () => {
+  await check('deposit-root-mismatch', 'deposit rejects a deposit_data_root that does not match its data', async () => {
     const root = bytes(sample.deposit_data_root, 32);
     root[31] ^= 1;
     await expectRevert(depositArgs({ root: '0x' + root.toString('hex') }), 'DepositRootMismatch');
     // Same data, another amount: the root binds the amount too.
     await expectRevert(depositArgs({ value: 33n * 10n ** 18n }), 'DepositRootMismatch');
   });
-  await check('deposit rejects less than 1 ether, non-gwei amounts and bad field lengths', async () => {
+  await check('deposit-bad-input', 'deposit rejects less than 1 ether, non-gwei amounts and bad field lengths', async () => {
     await expectRevert(depositArgs({ value: 10n ** 18n - GWEI }), 'DepositValueTooLow');
     await expectRevert(depositArgs({ value: 32n * 10n ** 18n + 1n }), 'DepositValueNotMultipleOfGwei');
     await expectRevert(depositArgs({ pubkey: '0x' + sample.pubkey.slice(2) }), 'InvalidPublicKeyLength');
@@ -192,17 +196,17 @@ try {
   const register = (net, params, signature, from = relayer) =>
     () => net.vault.connect(from).registerValidators(params, signature);
 
-  const mainnetPair = depositFile('lighthouse_mainnet_first_0_count_2_eth1_true_deposit_data-1715584107.json')
-    .map((d) => ({ pubkey: d.pubkey, signature: d.signature, amountGwei: 32_000_000_000n }));
+  const mainnetFile = depositFile('lighthouse_mainnet_first_0_count_2_eth1_true_deposit_data-1715584107.json');
+  const mainnetPair = mainnetFile.map((d) => ({ pubkey: d.pubkey, signature: d.signature, amountGwei: 32_000_000_000n }));
 
   const v1 = await newVault(0x01, 100n);
   const v1Validators = packValidators(0x01, v1.vault.target, mainnetPair);
 
-  await check('vault reports type 0x01 credentials: 0x01, 11 zero bytes, its own address', async () => {
+  await check('vault-credentials', 'vault reports type 0x01 credentials: 0x01, 11 zero bytes, its own address', async () => {
     expectEqual(await v1.vault.withdrawalCredentials(), vaultCredentials(0x01, v1.vault.target), 'credentials');
   });
 
-  await check('keeper admin: only the owner changes oracles; min oracles must be within 1..total', async () => {
+  await check('keeper-admin', 'keeper admin: only the owner changes oracles; min oracles must be within 1..total', async () => {
     await expectRevert(() => v1.keeper.connect(relayer).addOracle(outsider.address), 'AccessDenied');
     await expectRevert(() => v1.keeper.setValidatorsMinOracles(0), 'InvalidValidatorsMinOracles');
     await expectRevert(() => v1.keeper.setValidatorsMinOracles(12), 'InvalidValidatorsMinOracles');
@@ -211,29 +215,29 @@ try {
     expectEqual(await v1.keeper.validatorsMinOracles(), minOracles, 'min oracles');
   });
 
-  await check('registerValidators rejects an expired deadline (vault, and keeper on its own)', async () => {
+  await check('expired-deadline', 'registerValidators rejects an expired deadline (vault, and keeper on its own)', async () => {
     const params = await approval(v1, v1Validators, { deadline: await deadlineIn(-1) });
     await expectRevert(register(v1, params, await managerSignature(v1, params)), 'DeadlineExpired');
     await expectRevert(() => v1.keeper.connect(relayer).approveValidators(params), 'DeadlineExpired');
   });
 
-  await check('registerValidators rejects a registry root that is not the deposit root', async () => {
+  await check('wrong-registry-root', 'registerValidators rejects a registry root that is not the deposit root', async () => {
     const params = await approval(v1, v1Validators, { root: depositTreeRoot(['0x' + '11'.repeat(32)]) });
     await expectRevert(register(v1, params, await managerSignature(v1, params)), 'InvalidValidatorsRegistryRoot');
   });
 
-  await check('registerValidators rejects oracle signatures not sorted by address', async () => {
+  await check('unsorted-oracles', 'registerValidators rejects oracle signatures not sorted by address', async () => {
     const bySigner = [...oracles.slice(0, minOracles)].sort((a, b) => (BigInt(a.address) > BigInt(b.address) ? -1 : 1));
     const params = await approval(v1, v1Validators, { signers: bySigner, sort: false });
     await expectRevert(register(v1, params, await managerSignature(v1, params)), 'OracleSignaturesNotSorted');
   });
 
-  await check('registerValidators rejects the same oracle signing twice', async () => {
+  await check('duplicate-oracle', 'registerValidators rejects the same oracle signing twice', async () => {
     const params = await approval(v1, v1Validators, { signers: [...oracles.slice(0, minOracles - 1), oracles[0]] });
     await expectRevert(register(v1, params, await managerSignature(v1, params)), 'OracleSignaturesNotSorted');
   });
 
-  await check('registerValidators rejects too few, too many, and a ragged signatures blob', async () => {
+  await check('signature-count', 'registerValidators rejects too few, too many, and a ragged signatures blob', async () => {
     const few = await approval(v1, v1Validators, { signers: oracles.slice(0, minOracles - 1) });
     await expectRevert(register(v1, few, await managerSignature(v1, few)), 'NotEnoughSignatures');
     const many = await approval(v1, v1Validators, { signers: oracles.slice(0, minOracles + 1) });
@@ -242,19 +246,19 @@ try {
     await expectRevert(register(v1, ragged, await managerSignature(v1, ragged)), 'InvalidSignaturesLength');
   });
 
-  await check('registerValidators rejects a signature from a key that is not an oracle', async () => {
+  await check('non-oracle', 'registerValidators rejects a signature from a key that is not an oracle', async () => {
     const params = await approval(v1, v1Validators, { signers: [...oracles.slice(0, minOracles - 1), outsider] });
     await expectRevert(register(v1, params, await managerSignature(v1, params)), 'InvalidOracle');
   });
 
-  await check('registerValidators rejects oracle signatures made for other validators bytes', async () => {
+  await check('tampered-validators', 'registerValidators rejects oracle signatures made for other validators bytes', async () => {
     const params = await approval(v1, v1Validators);
     const swapped = packValidators(0x01, v1.vault.target, [...mainnetPair].reverse());
     const tampered = { ...params, validators: swapped };
     await expectRevert(register(v1, tampered, await managerSignature(v1, tampered)), 'InvalidOracle');
   });
 
-  await check('registerValidators rejects a malleable (high-s) oracle signature', async () => {
+  await check('malleable-signature', 'registerValidators rejects a malleable (high-s) oracle signature', async () => {
     const params = await approval(v1, v1Validators);
     const sigs = bytes(params.signatures);
     const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
@@ -265,7 +269,7 @@ try {
     await expectRevert(register(v1, highS, await managerSignature(v1, highS)), 'InvalidOracle');
   });
 
-  await check('registerValidators rejects a wrong validators-manager signature', async () => {
+  await check('wrong-manager', 'registerValidators rejects a wrong validators-manager signature', async () => {
     const params = await approval(v1, v1Validators);
     await expectRevert(register(v1, params, await managerSignature(v1, params, outsider)), 'InvalidValidatorsManagerSignature');
     const otherRoot = { ...params, validatorsRegistryRoot: depositTreeRoot(['0x' + '22'.repeat(32)]) };
@@ -273,30 +277,27 @@ try {
     await expectRevert(register(v1, params, '0x'), 'InvalidValidatorsManagerSignature');
   });
 
-  await check('registerValidators rejects validators bytes that are not whole 176-byte items', async () => {
+  await check('malformed-validators', 'registerValidators rejects validators bytes that are not whole 176-byte items', async () => {
     const short = await approval(v1, ethers.dataSlice(v1Validators, 0, 175));
     await expectRevert(register(v1, short, await managerSignature(v1, short)), 'InvalidValidators');
     const empty = await approval(v1, '0x');
     await expectRevert(register(v1, empty, await managerSignature(v1, empty)), 'InvalidValidators');
   });
 
-  await check('registerValidators reverts when a deposit_data_root was made for other credentials', async () => {
-    const foreign = ethers.concat([ethers.dataSlice(v1Validators, 0, 144), '0x' + mainnetPairRoot(0)]);
+  await check('foreign-deposit-root', 'registerValidators reverts when a deposit_data_root was made for other credentials', async () => {
+    // The file's own root: right key and signature, but credentials that are not this vault's.
+    const foreign = ethers.concat([ethers.dataSlice(v1Validators, 0, 144), '0x' + mainnetFile[0].deposit_data_root]);
     const params = await approval(v1, foreign);
     await expectRevert(register(v1, params, await managerSignature(v1, params)), 'DepositRootMismatch');
   });
 
-  function mainnetPairRoot(i) {
-    return depositFile('lighthouse_mainnet_first_0_count_2_eth1_true_deposit_data-1715584107.json')[i].deposit_data_root;
-  }
-
-  await check('registerValidators reverts when the vault holds less than the deposits need', async () => {
+  await check('insufficient-assets', 'registerValidators reverts when the vault holds less than the deposits need', async () => {
     const four = packValidators(0x01, v1.vault.target, [...mainnetPair, ...mainnetPair]);
     const params = await approval(v1, four);
     await expectRevert(register(v1, params, await managerSignature(v1, params)), 'InsufficientAssets');
   });
 
-  await check('registerValidators deposits 32 ETH per validator and emits ValidatorRegistered (relayer sends, manager signed)', async () => {
+  await check('register-v1', 'registerValidators deposits 32 ETH per validator and emits ValidatorRegistered (relayer sends, manager signed)', async () => {
     const params = await approval(v1, v1Validators);
     const vaultBefore = await provider.getBalance(v1.vault.target);
     const receipt = await (await register(v1, params, await managerSignature(v1, params))()).wait();
@@ -321,7 +322,7 @@ try {
     await expectRevert(register(v1, params, await managerSignature(v1, params)), 'InvalidValidatorsRegistryRoot');
   });
 
-  await check('the validators manager registers without a signature of its own', async () => {
+  await check('manager-sender', 'the validators manager registers without a signature of its own', async () => {
     const one = packValidators(0x01, v1.vault.target, mainnetPair.slice(0, 1));
     const params = await approval(v1, one, { signers: oracles.slice(3) });
     const receipt = await (await register(v1, params, '0x', manager)()).wait();
@@ -336,7 +337,7 @@ try {
     { pubkey: hoodiPair[1].pubkey, signature: hoodiPair[1].signature, amountGwei: 32_000_000_000n },
   ];
 
-  await check('0x02 vault rejects 176-byte items and amounts outside 32..2048 ETH', async () => {
+  await check('v2-rejects', '0x02 vault rejects 176-byte items and amounts outside 32..2048 ETH', async () => {
     const v1Style = packValidators(0x01, v2.vault.target, v2Deposits.slice(0, 1));
     const a = await approval(v2, v1Style);
     await expectRevert(register(v2, a, await managerSignature(v2, a)), 'InvalidValidators');
@@ -345,7 +346,7 @@ try {
     await expectRevert(register(v2, b, await managerSignature(v2, b)), 'InvalidDepositAmount');
   });
 
-  await check('0x02 vault deposits each validator\'s own amount with 0x02 credentials', async () => {
+  await check('register-v2', '0x02 vault deposits each validator\'s own amount with 0x02 credentials', async () => {
     const validators = packValidators(0x02, v2.vault.target, v2Deposits);
     const params = await approval(v2, validators);
     const receipt = await (await register(v2, params, await managerSignature(v2, params))()).wait();
@@ -360,12 +361,13 @@ try {
     expectEqual(await provider.getBalance(v2.depositContract.target), 96n * 10n ** 18n, 'deposit contract balance');
   });
 } catch (e) {
-  results.push({ name: 'set-up', ok: false, error: e.message });
-  console.log(`not ok - set-up: ${e.stack ?? e.message}`);
+  results.push({ id: 'set-up', ok: false, error: e.message });
+  console.log(`not ok - set-up: ${e.message}`);
+  console.error(`not ok - set-up: ${e.stack ?? e.message}`);
 } finally {
   anvil.stop();
 }
 
 const failed = results.filter((r) => !r.ok);
-console.log(JSON.stringify({ passed: results.filter((r) => r.ok).map((r) => r.name), failed }));
+console.log(JSON.stringify({ passed: results.filter((r) => r.ok).map((r) => r.id), failed }));
 process.exitCode = failed.length === 0 ? 0 : 1;
