@@ -5,10 +5,146 @@ namespace DvtBus.Bls;
 /// <summary>Shamir shares of a BLS key at 1-based x-coordinates, Lagrange recovery at x = 0, oracle re-sharing.</summary>
 public static class BlsThreshold
 {
-    public static IReadOnlyList<BlsKeyShare> Split(BlsSecretKey key, int threshold, IReadOnlyList<ulong> ids) => throw new NotImplementedException();
-    public static BlsSignature RecoverSignature(IReadOnlyList<IndexedSignature> shares) => throw new NotImplementedException();
-    public static BlsPublicKey RecoverPublicKey(IReadOnlyList<IndexedPublicKey> shares) => throw new NotImplementedException();
-    public static OracleShards Reshare(BlsSignature signature, BlsPublicKey publicKey, ReadOnlySpan<byte> message, int threshold, int count) => throw new NotImplementedException();
+    /// <summary>
+    /// A random polynomial of degree threshold - 1 whose constant term is the key; share i is its value at ids[i]
+    /// (charon node positions 1..n or SSV operator ids). Ids must be non-zero and distinct.
+    /// </summary>
+    public static IReadOnlyList<BlsKeyShare> Split(BlsSecretKey key, int threshold, IReadOnlyList<ulong> ids)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(ids);
+        if (threshold < 1 || threshold > ids.Count)
+            throw new ArgumentException($"threshold must be between 1 and the number of shares ({ids.Count}), got {threshold}", nameof(threshold));
+        CheckIds(ids, nameof(ids));
+        var coefficients = new Fr[threshold];
+        try
+        {
+            coefficients[0] = key.Scalar;
+            for (int k = 1; k < threshold; k++) coefficients[k] = Fr.Random();
+            var shares = new BlsKeyShare[ids.Count];
+            for (int i = 0; i < ids.Count; i++)
+            {
+                var x = Fr.FromUInt64(ids[i]);
+                var y = coefficients[threshold - 1];
+                for (int k = threshold - 2; k >= 0; k--) y = y * x + coefficients[k];
+                shares[i] = new BlsKeyShare(ids[i], BlsSecretKey.FromScalar(y));
+            }
+            return shares;
+        }
+        finally
+        {
+            Array.Clear(coefficients);
+        }
+    }
+
+    /// <summary>Lagrange interpolation at x = 0 over exactly the given shares (pass threshold of them).</summary>
+    public static BlsSignature RecoverSignature(IReadOnlyList<IndexedSignature> shares)
+    {
+        ArgumentNullException.ThrowIfNull(shares);
+        var ids = shares.Select(s => s.Id).ToArray();
+        var lambdas = LagrangeAtZero(ids, nameof(shares));
+        var sum = Point<Fp2>.Identity;
+        for (int i = 0; i < shares.Count; i++)
+        {
+            if (!BlsScheme.TrySignature(shares[i].Signature, out var s))
+                throw new ArgumentException($"signature share {shares[i].Id} is not a valid G2 point", nameof(shares));
+            sum += s.MulPublic(lambdas[i]);
+        }
+        return BlsSignature.From(G2.Compress(sum));
+    }
+
+    public static BlsPublicKey RecoverPublicKey(IReadOnlyList<IndexedPublicKey> shares)
+    {
+        ArgumentNullException.ThrowIfNull(shares);
+        var ids = shares.Select(s => s.Id).ToArray();
+        var lambdas = LagrangeAtZero(ids, nameof(shares));
+        var sum = Point<Fp>.Identity;
+        for (int i = 0; i < shares.Count; i++)
+        {
+            if (!BlsScheme.TryPublicKey(shares[i].PublicKey, out var p))
+                throw new ArgumentException($"public key share {shares[i].Id} is not a valid G1 point", nameof(shares));
+            sum += p.MulPublic(lambdas[i]);
+        }
+        return BlsPublicKey.From(G1.Compress(sum));
+    }
+
+    /// <summary>
+    /// Re-shares a full signature S of message under PK into count shards for oracles without the secret key
+    /// (PROTOCOL.md): with random r_1..r_{t-1} and H = hash_to_G2(message), sigma_x = S + sum x^k r_k H and
+    /// pk_x = PK + sum x^k r_k G1 for x = 1..count. Throws ArgumentException unless S verifies under PK.
+    /// </summary>
+    public static OracleShards Reshare(BlsSignature signature, BlsPublicKey publicKey, ReadOnlySpan<byte> message, int threshold, int count)
+    {
+        if (threshold < 1 || count < threshold)
+            throw new ArgumentException($"need 1 <= threshold <= count, got threshold {threshold} and count {count}", nameof(threshold));
+        if (!BlsScheme.TryPublicKey(publicKey, out var pk))
+            throw new ArgumentException("the public key is not a valid G1 point", nameof(publicKey));
+        if (!BlsScheme.TrySignature(signature, out var sig))
+            throw new ArgumentException("the signature is not a valid G2 point", nameof(signature));
+        if (!BlsScheme.CoreVerify(pk, message, sig))
+            throw new ArgumentException("the signature does not verify under the public key for this message", nameof(signature));
+
+        var h = HashToCurve.HashToG2(message, HashToCurve.PopDst);
+        var g2Coefficients = new Point<Fp2>[threshold];
+        var g1Coefficients = new Point<Fp>[threshold];
+        g2Coefficients[0] = sig;
+        g1Coefficients[0] = pk;
+        for (int k = 1; k < threshold; k++)
+        {
+            var r = Fr.Random();
+            g2Coefficients[k] = h.MulSecret(r);
+            g1Coefficients[k] = G1.Generator.MulSecret(r);
+        }
+        var pks = new BlsPublicKey[count];
+        var sigs = new BlsSignature[count];
+        for (int i = 0; i < count; i++)
+        {
+            ulong x = (ulong)i + 1;
+            var s = g2Coefficients[threshold - 1];
+            var p = g1Coefficients[threshold - 1];
+            for (int k = threshold - 2; k >= 0; k--)
+            {
+                s = s.MulPublic(x) + g2Coefficients[k];
+                p = p.MulPublic(x) + g1Coefficients[k];
+            }
+            sigs[i] = BlsSignature.From(G2.Compress(s));
+            pks[i] = BlsPublicKey.From(G1.Compress(p));
+        }
+        Array.Clear(g2Coefficients);
+        Array.Clear(g1Coefficients);
+        return new OracleShards(pks, sigs);
+    }
+
+    private static void CheckIds(IReadOnlyList<ulong> ids, string paramName)
+    {
+        if (ids.Count == 0) throw new ArgumentException("no share ids given", paramName);
+        var seen = new HashSet<ulong>();
+        foreach (var id in ids)
+        {
+            if (id == 0) throw new ArgumentException("share id 0 is the secret itself and never a valid share id", paramName);
+            if (!seen.Add(id)) throw new ArgumentException($"share id {id} appears twice", paramName);
+        }
+    }
+
+    /// <summary>lambda_i = prod_{j != i} x_j / (x_j - x_i).</summary>
+    internal static Fr[] LagrangeAtZero(IReadOnlyList<ulong> ids, string paramName)
+    {
+        CheckIds(ids, paramName);
+        var xs = ids.Select(Fr.FromUInt64).ToArray();
+        var lambdas = new Fr[xs.Length];
+        for (int i = 0; i < xs.Length; i++)
+        {
+            Fr num = Fr.One, den = Fr.One;
+            for (int j = 0; j < xs.Length; j++)
+            {
+                if (j == i) continue;
+                num *= xs[j];
+                den *= xs[j] - xs[i];
+            }
+            lambdas[i] = num * den.Invert();
+        }
+        return lambdas;
+    }
 }
 
 public sealed record BlsKeyShare(ulong Id, BlsSecretKey Key);

@@ -1,0 +1,336 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace DvtBus.Bls;
+
+/// <summary>
+/// An element of the BLS12-381 base field in Montgomery form (six 64-bit limbs, little-endian).
+/// Arithmetic is branch-free on the values so that it can carry secret-dependent data.
+/// </summary>
+internal readonly struct Fp : IField<Fp>
+{
+    internal readonly ulong L0, L1, L2, L3, L4, L5;
+
+    internal Fp(ulong l0, ulong l1, ulong l2, ulong l3, ulong l4, ulong l5)
+    {
+        L0 = l0; L1 = l1; L2 = l2; L3 = l3; L4 = l4; L5 = l5;
+    }
+
+    private const ulong P0 = 0xb9feffffffffaaab, P1 = 0x1eabfffeb153ffff, P2 = 0x6730d2a0f6b0f624,
+        P3 = 0x64774b84f38512bf, P4 = 0x4b1ba7b6434bacd7, P5 = 0x1a0111ea397fe69a;
+    private const ulong PInv = 0x89f3fffcfffcfffd;
+
+    private static readonly Fp R2 = new(0xf4df1f341c341746, 0x0a76e6a609d104f1, 0x8de5476c4c95b6d5,
+        0x67eb88a9939d83c0, 0x9a793e85b519952d, 0x11988fe592cae3aa);
+    internal static readonly BigInteger Modulus = BigInteger.Parse(
+        "01a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaab",
+        System.Globalization.NumberStyles.HexNumber);
+
+    public static Fp Zero => default;
+    public static Fp One { get; } = new(0x760900000002fffd, 0xebf4000bc40c0002, 0x5f48985753c758ba,
+        0x77ce585370525745, 0x5c071a97a256ec6d, 0x15f65ec3fa80e493);
+    public static Fp CurveB { get; } = FromUInt64(4);
+    public static Fp CurveB3 { get; } = FromUInt64(12);
+    // 2^256 mod p: folds the high half of a 64-byte hash output (RFC 9380 hash_to_field).
+    private static readonly Fp TwoTo256 = FromBigInteger(BigInteger.Pow(2, 256));
+    private static readonly ulong[] PMinus2 = Limbs(Modulus - 2);
+    private static readonly ulong[] SqrtExponent = Limbs((Modulus + 1) / 4);
+    // (p - 1) / 2
+    private const ulong H0 = 0xdcff7fffffffd555, H1 = 0xf55ffff58a9ffff, H2 = 0xb39869507b587b12,
+        H3 = 0xb23ba5c279c2895f, H4 = 0x258dd3db21a5d66b, H5 = 0xd0088f51cbff34d;
+
+    public bool IsZero => (L0 | L1 | L2 | L3 | L4 | L5) == 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong MulAdd(ulong x, ulong y, ulong z, ulong w, out ulong lo)
+    {
+        ulong hi = Math.BigMul(x, y, out ulong l);
+        l += z;
+        hi += l < z ? 1UL : 0UL;
+        l += w;
+        hi += l < w ? 1UL : 0UL;
+        lo = l;
+        return hi;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong AddC(ulong a, ulong b, ref ulong carry)
+    {
+        ulong s = a + b;
+        ulong c1 = s < a ? 1UL : 0UL;
+        ulong r = s + carry;
+        ulong c2 = r < s ? 1UL : 0UL;
+        carry = c1 | c2;
+        return r;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong SubB(ulong a, ulong b, ref ulong borrow)
+    {
+        ulong d = a - b;
+        ulong b1 = a < b ? 1UL : 0UL;
+        ulong r = d - borrow;
+        ulong b2 = d < borrow ? 1UL : 0UL;
+        borrow = b1 | b2;
+        return r;
+    }
+
+    /// <summary>Subtracts p once when the value is at least p, without branching.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Fp Reduce(ulong t0, ulong t1, ulong t2, ulong t3, ulong t4, ulong t5)
+    {
+        ulong b = 0;
+        ulong s0 = SubB(t0, P0, ref b), s1 = SubB(t1, P1, ref b), s2 = SubB(t2, P2, ref b);
+        ulong s3 = SubB(t3, P3, ref b), s4 = SubB(t4, P4, ref b), s5 = SubB(t5, P5, ref b);
+        ulong keep = 0UL - b; // all ones when t < p
+        return new Fp((t0 & keep) | (s0 & ~keep), (t1 & keep) | (s1 & ~keep), (t2 & keep) | (s2 & ~keep),
+            (t3 & keep) | (s3 & ~keep), (t4 & keep) | (s4 & ~keep), (t5 & keep) | (s5 & ~keep));
+    }
+
+    public static Fp operator +(Fp a, Fp b)
+    {
+        ulong c = 0;
+        ulong t0 = AddC(a.L0, b.L0, ref c), t1 = AddC(a.L1, b.L1, ref c), t2 = AddC(a.L2, b.L2, ref c);
+        ulong t3 = AddC(a.L3, b.L3, ref c), t4 = AddC(a.L4, b.L4, ref c), t5 = AddC(a.L5, b.L5, ref c);
+        return Reduce(t0, t1, t2, t3, t4, t5);
+    }
+
+    public static Fp operator -(Fp a, Fp b)
+    {
+        ulong br = 0;
+        ulong t0 = SubB(a.L0, b.L0, ref br), t1 = SubB(a.L1, b.L1, ref br), t2 = SubB(a.L2, b.L2, ref br);
+        ulong t3 = SubB(a.L3, b.L3, ref br), t4 = SubB(a.L4, b.L4, ref br), t5 = SubB(a.L5, b.L5, ref br);
+        ulong mask = 0UL - br;
+        ulong c = 0;
+        t0 = AddC(t0, P0 & mask, ref c); t1 = AddC(t1, P1 & mask, ref c); t2 = AddC(t2, P2 & mask, ref c);
+        t3 = AddC(t3, P3 & mask, ref c); t4 = AddC(t4, P4 & mask, ref c); t5 = AddC(t5, P5 & mask, ref c);
+        return new Fp(t0, t1, t2, t3, t4, t5);
+    }
+
+    public static Fp operator -(Fp a) => Zero - a;
+
+    public static Fp operator *(Fp a, Fp b)
+    {
+        ulong t0, t1, t2, t3, t4, t5, A, C, m;
+        A = Math.BigMul(a.L0, b.L0, out t0);
+        m = t0 * PInv;
+        C = MulAdd(m, P0, t0, 0, out _);
+        A = MulAdd(a.L1, b.L0, A, 0, out t1);
+        C = MulAdd(m, P1, t1, C, out t0);
+        A = MulAdd(a.L2, b.L0, A, 0, out t2);
+        C = MulAdd(m, P2, t2, C, out t1);
+        A = MulAdd(a.L3, b.L0, A, 0, out t3);
+        C = MulAdd(m, P3, t3, C, out t2);
+        A = MulAdd(a.L4, b.L0, A, 0, out t4);
+        C = MulAdd(m, P4, t4, C, out t3);
+        A = MulAdd(a.L5, b.L0, A, 0, out t5);
+        C = MulAdd(m, P5, t5, C, out t4);
+        t5 = C + A;
+        A = MulAdd(a.L0, b.L1, t0, 0, out t0);
+        m = t0 * PInv;
+        C = MulAdd(m, P0, t0, 0, out _);
+        A = MulAdd(a.L1, b.L1, t1, A, out t1);
+        C = MulAdd(m, P1, t1, C, out t0);
+        A = MulAdd(a.L2, b.L1, t2, A, out t2);
+        C = MulAdd(m, P2, t2, C, out t1);
+        A = MulAdd(a.L3, b.L1, t3, A, out t3);
+        C = MulAdd(m, P3, t3, C, out t2);
+        A = MulAdd(a.L4, b.L1, t4, A, out t4);
+        C = MulAdd(m, P4, t4, C, out t3);
+        A = MulAdd(a.L5, b.L1, t5, A, out t5);
+        C = MulAdd(m, P5, t5, C, out t4);
+        t5 = C + A;
+        A = MulAdd(a.L0, b.L2, t0, 0, out t0);
+        m = t0 * PInv;
+        C = MulAdd(m, P0, t0, 0, out _);
+        A = MulAdd(a.L1, b.L2, t1, A, out t1);
+        C = MulAdd(m, P1, t1, C, out t0);
+        A = MulAdd(a.L2, b.L2, t2, A, out t2);
+        C = MulAdd(m, P2, t2, C, out t1);
+        A = MulAdd(a.L3, b.L2, t3, A, out t3);
+        C = MulAdd(m, P3, t3, C, out t2);
+        A = MulAdd(a.L4, b.L2, t4, A, out t4);
+        C = MulAdd(m, P4, t4, C, out t3);
+        A = MulAdd(a.L5, b.L2, t5, A, out t5);
+        C = MulAdd(m, P5, t5, C, out t4);
+        t5 = C + A;
+        A = MulAdd(a.L0, b.L3, t0, 0, out t0);
+        m = t0 * PInv;
+        C = MulAdd(m, P0, t0, 0, out _);
+        A = MulAdd(a.L1, b.L3, t1, A, out t1);
+        C = MulAdd(m, P1, t1, C, out t0);
+        A = MulAdd(a.L2, b.L3, t2, A, out t2);
+        C = MulAdd(m, P2, t2, C, out t1);
+        A = MulAdd(a.L3, b.L3, t3, A, out t3);
+        C = MulAdd(m, P3, t3, C, out t2);
+        A = MulAdd(a.L4, b.L3, t4, A, out t4);
+        C = MulAdd(m, P4, t4, C, out t3);
+        A = MulAdd(a.L5, b.L3, t5, A, out t5);
+        C = MulAdd(m, P5, t5, C, out t4);
+        t5 = C + A;
+        A = MulAdd(a.L0, b.L4, t0, 0, out t0);
+        m = t0 * PInv;
+        C = MulAdd(m, P0, t0, 0, out _);
+        A = MulAdd(a.L1, b.L4, t1, A, out t1);
+        C = MulAdd(m, P1, t1, C, out t0);
+        A = MulAdd(a.L2, b.L4, t2, A, out t2);
+        C = MulAdd(m, P2, t2, C, out t1);
+        A = MulAdd(a.L3, b.L4, t3, A, out t3);
+        C = MulAdd(m, P3, t3, C, out t2);
+        A = MulAdd(a.L4, b.L4, t4, A, out t4);
+        C = MulAdd(m, P4, t4, C, out t3);
+        A = MulAdd(a.L5, b.L4, t5, A, out t5);
+        C = MulAdd(m, P5, t5, C, out t4);
+        t5 = C + A;
+        A = MulAdd(a.L0, b.L5, t0, 0, out t0);
+        m = t0 * PInv;
+        C = MulAdd(m, P0, t0, 0, out _);
+        A = MulAdd(a.L1, b.L5, t1, A, out t1);
+        C = MulAdd(m, P1, t1, C, out t0);
+        A = MulAdd(a.L2, b.L5, t2, A, out t2);
+        C = MulAdd(m, P2, t2, C, out t1);
+        A = MulAdd(a.L3, b.L5, t3, A, out t3);
+        C = MulAdd(m, P3, t3, C, out t2);
+        A = MulAdd(a.L4, b.L5, t4, A, out t4);
+        C = MulAdd(m, P4, t4, C, out t3);
+        A = MulAdd(a.L5, b.L5, t5, A, out t5);
+        C = MulAdd(m, P5, t5, C, out t4);
+        t5 = C + A;
+
+        return Reduce(t0, t1, t2, t3, t4, t5);
+    }
+
+    public Fp Square() => this * this;
+    public Fp Double() => this + this;
+
+    public static Fp Select(Fp a, Fp b, ulong mask) => new(
+        (a.L0 & ~mask) | (b.L0 & mask), (a.L1 & ~mask) | (b.L1 & mask), (a.L2 & ~mask) | (b.L2 & mask),
+        (a.L3 & ~mask) | (b.L3 & mask), (a.L4 & ~mask) | (b.L4 & mask), (a.L5 & ~mask) | (b.L5 & mask));
+
+    public static bool operator ==(Fp a, Fp b) =>
+        ((a.L0 ^ b.L0) | (a.L1 ^ b.L1) | (a.L2 ^ b.L2) | (a.L3 ^ b.L3) | (a.L4 ^ b.L4) | (a.L5 ^ b.L5)) == 0;
+    public static bool operator !=(Fp a, Fp b) => !(a == b);
+    public override bool Equals(object? obj) => obj is Fp other && this == other;
+    public override int GetHashCode() => HashCode.Combine(L0, L1, L5);
+
+    /// <summary>Left-to-right square-and-multiply; the exponent is public, the base may be secret.</summary>
+    internal Fp Pow(ReadOnlySpan<ulong> exponent)
+    {
+        Fp r = One;
+        for (int i = exponent.Length * 64 - 1; i >= 0; i--)
+        {
+            r = r.Square();
+            if (((exponent[i / 64] >> (i % 64)) & 1) != 0) r *= this;
+        }
+        return r;
+    }
+
+    /// <summary>The inverse by Fermat's little theorem; zero maps to zero.</summary>
+    public Fp Invert() => Pow(PMinus2);
+
+    /// <summary>The square root for p = 3 (mod 4), or false when the value is not a square.</summary>
+    internal bool TrySqrt(out Fp root)
+    {
+        root = Pow(SqrtExponent);
+        return root.Square() == this;
+    }
+
+    /// <summary>The canonical (non-Montgomery) limbs.</summary>
+    internal Fp FromMontgomery() => this * new Fp(1, 0, 0, 0, 0, 0);
+
+    internal static Fp FromCanonical(Fp raw) => raw * R2;
+
+    internal static Fp FromUInt64(ulong v) => FromCanonical(new Fp(v, 0, 0, 0, 0, 0));
+
+    /// <summary>Reads 48 big-endian bytes; false when the value is not below p.</summary>
+    internal static bool TryFromBytes(ReadOnlySpan<byte> be48, out Fp value)
+    {
+        var raw = RawFromBytes(be48);
+        ulong b = 0;
+        SubB(raw.L0, P0, ref b); SubB(raw.L1, P1, ref b); SubB(raw.L2, P2, ref b);
+        SubB(raw.L3, P3, ref b); SubB(raw.L4, P4, ref b); SubB(raw.L5, P5, ref b);
+        value = FromCanonical(raw);
+        return b == 1;
+    }
+
+    private static Fp RawFromBytes(ReadOnlySpan<byte> be48) => new(
+        System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(be48[40..]),
+        System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(be48[32..]),
+        System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(be48[24..]),
+        System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(be48[16..]),
+        System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(be48[8..]),
+        System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(be48));
+
+    /// <summary>A 64-byte big-endian integer reduced mod p (RFC 9380 hash_to_field with L = 64).</summary>
+    internal static Fp FromWideBytes(ReadOnlySpan<byte> be64)
+    {
+        Span<byte> buf = stackalloc byte[48];
+        buf.Clear();
+        be64[..32].CopyTo(buf[16..]);
+        var hi = FromCanonical(RawFromBytes(buf));
+        be64[32..].CopyTo(buf[16..]);
+        var lo = FromCanonical(RawFromBytes(buf));
+        return hi * TwoTo256 + lo;
+    }
+
+    internal void WriteBytes(Span<byte> be48)
+    {
+        var c = FromMontgomery();
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(be48, c.L5);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(be48[8..], c.L4);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(be48[16..], c.L3);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(be48[24..], c.L2);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(be48[32..], c.L1);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(be48[40..], c.L0);
+    }
+
+    internal BigInteger ToBigInteger()
+    {
+        Span<byte> b = stackalloc byte[48];
+        WriteBytes(b);
+        return new BigInteger(b, isUnsigned: true, isBigEndian: true);
+    }
+
+    /// <summary>For one-off constant derivation only.</summary>
+    internal static Fp FromBigInteger(BigInteger v)
+    {
+        v %= Modulus;
+        if (v.Sign < 0) v += Modulus;
+        Span<byte> b = stackalloc byte[48];
+        b.Clear();
+        int len = v.GetByteCount(isUnsigned: true);
+        v.TryWriteBytes(b[(48 - len)..], out _, isUnsigned: true, isBigEndian: true);
+        return FromCanonical(RawFromBytes(b));
+    }
+
+    internal static Fp FromHex(string hex) => FromBigInteger(BigInteger.Parse("0" + hex.Replace("0x", ""), System.Globalization.NumberStyles.HexNumber));
+
+    /// <summary>The low bit of the canonical value (RFC 9380 sgn0 for one Fp limb).</summary>
+    internal ulong Parity => FromMontgomery().L0 & 1;
+
+    /// <summary>True when the canonical value is greater than (p - 1) / 2 (ZCash "lexicographically largest").</summary>
+    internal bool IsLexicographicallyLargest
+    {
+        get
+        {
+            var c = FromMontgomery();
+            ulong b = 0;
+            SubB(H0, c.L0, ref b); SubB(H1, c.L1, ref b); SubB(H2, c.L2, ref b);
+            SubB(H3, c.L3, ref b); SubB(H4, c.L4, ref b); SubB(H5, c.L5, ref b);
+            return b == 1;
+        }
+    }
+
+    internal static ulong[] Limbs(BigInteger v)
+    {
+        var limbs = new ulong[(int)((v.GetBitLength() + 63) / 64)];
+        for (int i = 0; i < limbs.Length; i++)
+        {
+            limbs[i] = (ulong)(v & ulong.MaxValue);
+            v >>= 64;
+        }
+        return limbs;
+    }
+
+    public override string ToString() => "0x" + ToBigInteger().ToString("x");
+}

@@ -1,0 +1,124 @@
+using System.Numerics;
+
+namespace DvtBus.Bls;
+
+/// <summary>Fp2 = Fp[u] / (u^2 + 1).</summary>
+internal readonly struct Fp2 : IField<Fp2>
+{
+    internal readonly Fp C0, C1;
+
+    internal Fp2(Fp c0, Fp c1)
+    {
+        C0 = c0;
+        C1 = c1;
+    }
+
+    public static Fp2 Zero => default;
+    public static Fp2 One { get; } = new(Fp.One, Fp.Zero);
+    public static Fp2 CurveB { get; } = new(Fp.FromUInt64(4), Fp.FromUInt64(4));
+    public static Fp2 CurveB3 { get; } = new(Fp.FromUInt64(12), Fp.FromUInt64(12));
+    private static readonly Fp InvTwo = Fp.FromUInt64(2).Invert();
+
+    public bool IsZero => C0.IsZero & C1.IsZero;
+
+    public static Fp2 operator +(Fp2 a, Fp2 b) => new(a.C0 + b.C0, a.C1 + b.C1);
+    public static Fp2 operator -(Fp2 a, Fp2 b) => new(a.C0 - b.C0, a.C1 - b.C1);
+    public static Fp2 operator -(Fp2 a) => new(-a.C0, -a.C1);
+
+    public static Fp2 operator *(Fp2 a, Fp2 b)
+    {
+        var aa = a.C0 * b.C0;
+        var bb = a.C1 * b.C1;
+        var cross = (a.C0 + a.C1) * (b.C0 + b.C1);
+        return new Fp2(aa - bb, cross - aa - bb);
+    }
+
+    public static Fp2 operator *(Fp2 a, Fp b) => new(a.C0 * b, a.C1 * b);
+
+    public Fp2 Square()
+    {
+        // (a + bu)^2 = (a + b)(a - b) + 2ab u
+        var ab = C0 * C1;
+        return new Fp2((C0 + C1) * (C0 - C1), ab + ab);
+    }
+
+    public Fp2 Double() => this + this;
+
+    /// <summary>Multiplication by the sextic non-residue xi = 1 + u.</summary>
+    internal Fp2 MulByXi() => new(C0 - C1, C0 + C1);
+
+    internal Fp2 Conjugate() => new(C0, -C1);
+
+    public Fp2 Invert()
+    {
+        var norm = C0.Square() + C1.Square();
+        var inv = norm.Invert();
+        return new Fp2(C0 * inv, -(C1 * inv));
+    }
+
+    public static Fp2 Select(Fp2 a, Fp2 b, ulong mask) => new(Fp.Select(a.C0, b.C0, mask), Fp.Select(a.C1, b.C1, mask));
+
+    public static bool operator ==(Fp2 a, Fp2 b) => (a.C0 == b.C0) & (a.C1 == b.C1);
+    public static bool operator !=(Fp2 a, Fp2 b) => !(a == b);
+    public override bool Equals(object? obj) => obj is Fp2 other && this == other;
+    public override int GetHashCode() => HashCode.Combine(C0, C1);
+
+    /// <summary>
+    /// Square root through the norm: with n = sqrt(c0^2 + c1^2) in Fp, x0 = sqrt((c0 +- n) / 2) and
+    /// x1 = c1 / (2 x0). Only used on public values (hashing, decompression).
+    /// </summary>
+    internal bool TrySqrt(out Fp2 root)
+    {
+        root = Zero;
+        if (C1.IsZero)
+        {
+            if (C0.TrySqrt(out var s))
+            {
+                root = new Fp2(s, Fp.Zero);
+                return true;
+            }
+            if ((-C0).TrySqrt(out s))
+            {
+                root = new Fp2(Fp.Zero, s);
+                return true;
+            }
+            return false;
+        }
+        if (!(C0.Square() + C1.Square()).TrySqrt(out var n)) return false;
+        if (!((C0 + n) * InvTwo).TrySqrt(out var x0) && !((C0 - n) * InvTwo).TrySqrt(out x0))
+            return false;
+        var x1 = C1 * x0.Double().Invert();
+        root = new Fp2(x0, x1);
+        return root.Square() == this;
+    }
+
+    /// <summary>RFC 9380 sgn0 for m = 2.</summary>
+    internal ulong Sgn0
+    {
+        get
+        {
+            ulong sign0 = C0.Parity;
+            ulong zero0 = C0.IsZero ? 1UL : 0UL;
+            return sign0 | (zero0 & C1.Parity);
+        }
+    }
+
+    /// <summary>ZCash ordering: compare the imaginary part, and the real part only when it is zero.</summary>
+    internal bool IsLexicographicallyLargest => C1.IsZero ? C0.IsLexicographicallyLargest : C1.IsLexicographicallyLargest;
+
+    /// <summary>For one-off constant derivation only.</summary>
+    internal Fp2 Pow(BigInteger exponent)
+    {
+        Fp2 r = One;
+        for (long i = (long)exponent.GetBitLength() - 1; i >= 0; i--)
+        {
+            r = r.Square();
+            if (!((exponent >> (int)i) & 1).IsZero) r *= this;
+        }
+        return r;
+    }
+
+    internal static Fp2 FromHex(string c0, string c1) => new(Fp.FromHex(c0), Fp.FromHex(c1));
+
+    public override string ToString() => $"({C0}, {C1})";
+}

@@ -1,0 +1,117 @@
+namespace DvtBus.Bls;
+
+/// <summary>The order-r subgroup of the twist E'(Fp2): y^2 = x^3 + 4(1 + u). Signatures live here.</summary>
+internal static class G2
+{
+    internal static readonly Point<Fp2> Generator = Point<Fp2>.FromAffine(
+        Fp2.FromHex("024aa2b2f08f0a91260805272dc51051c6e47ad4fa403b02b4510b647ae3d1770bac0326a805bbefd48056c8c121bdb8",
+            "13e02b6052719f607dacd3a088274f65596bd0d09920b61ab5da61bbdc7f5049334cf11213945d57e5ac7d055d042b7e"),
+        Fp2.FromHex("0ce5d527727d6e118cc9cdc6da2e351aadfd9baa8cbdd3a76d429a695160d12c923ac9cc3baca289e193548608b82801",
+            "0606c4a02ea734cc32acd2b02bc28b99cb3e287e85a763af267492ab572e99ab3f370d275cec1da1aaa9075ff05f79be"));
+
+    private static readonly Fp2 Xi = new(Fp.One, Fp.One);
+    // psi = untwist-Frobenius-twist (RFC 9380 appendix G.3): (x, y) -> (conj(x) / xi^((p-1)/3), conj(y) / xi^((p-1)/2)).
+    private static readonly Fp2 PsiX = Xi.Pow((Fp.Modulus - 1) / 3).Invert();
+    private static readonly Fp2 PsiY = Xi.Pow((Fp.Modulus - 1) / 2).Invert();
+
+    internal static Point<Fp2> Psi(Point<Fp2> p) =>
+        new(p.X.Conjugate() * PsiX, p.Y.Conjugate() * PsiY, p.Z.Conjugate());
+
+    private static Point<Fp2> MulByZ(Point<Fp2> p) => p.MulPublic(G1.AbsZ).Negate();
+
+    /// <summary>Scott's test (eprint 2021/1130): P is in G2 exactly when psi(P) = [z] P.</summary>
+    internal static bool IsInSubgroup(Point<Fp2> p) =>
+        p.IsIdentity || (p.IsOnCurve() && Psi(p).Equals(MulByZ(p)));
+
+    /// <summary>
+    /// Multiplication by h_eff through psi (Budroni-Pintore, RFC 9380 appendix G.3):
+    /// [z^2 - z - 1] P + [z - 1] psi(P) + psi^2(2P).
+    /// </summary>
+    internal static Point<Fp2> ClearCofactor(Point<Fp2> p)
+    {
+        var t1 = MulByZ(p);
+        var t2 = Psi(p);
+        var t3 = Psi(Psi(p.Double()));
+        t3 -= t2;
+        t2 = MulByZ(t1 + t2);
+        t3 += t2;
+        t3 -= t1;
+        return t3 - p;
+    }
+
+    internal static void Compress(Point<Fp2> p, Span<byte> out96)
+    {
+        if (!p.TryToAffine(out var x, out var y))
+        {
+            out96.Clear();
+            out96[0] = 0xc0;
+            return;
+        }
+        x.C1.WriteBytes(out96);
+        x.C0.WriteBytes(out96[48..]);
+        out96[0] |= (byte)(0x80 | (y.IsLexicographicallyLargest ? 0x20 : 0));
+    }
+
+    internal static byte[] Compress(Point<Fp2> p)
+    {
+        var b = new byte[96];
+        Compress(p, b);
+        return b;
+    }
+
+    internal static byte[] Uncompressed(Point<Fp2> p)
+    {
+        var b = new byte[192];
+        if (!p.TryToAffine(out var x, out var y))
+        {
+            b[0] = 0x40;
+            return b;
+        }
+        x.C1.WriteBytes(b);
+        x.C0.WriteBytes(b.AsSpan(48));
+        y.C1.WriteBytes(b.AsSpan(96));
+        y.C0.WriteBytes(b.AsSpan(144));
+        return b;
+    }
+
+    /// <summary>
+    /// ZCash encoding, compressed (96 bytes) or uncompressed (192 bytes); each Fp2 is imaginary part first.
+    /// Same flag rules as G1. The subgroup is not checked here.
+    /// </summary>
+    internal static bool TryDecode(ReadOnlySpan<byte> bytes, out Point<Fp2> point)
+    {
+        point = Point<Fp2>.Identity;
+        bool compressed = bytes.Length == 96;
+        if (!compressed && bytes.Length != 192) return false;
+        byte flags = bytes[0];
+        if (((flags & 0x80) != 0) != compressed) return false;
+        bool infinity = (flags & 0x40) != 0;
+        bool sort = (flags & 0x20) != 0;
+        if (!compressed && sort) return false;
+        Span<byte> buf = stackalloc byte[48];
+        bytes[..48].CopyTo(buf);
+        buf[0] &= 0x1f;
+        if (infinity)
+        {
+            if (sort) return false;
+            foreach (var b in buf) if (b != 0) return false;
+            foreach (var b in bytes[48..]) if (b != 0) return false;
+            return true;
+        }
+        if (!Fp.TryFromBytes(buf, out var x1) || !Fp.TryFromBytes(bytes.Slice(48, 48), out var x0)) return false;
+        var x = new Fp2(x0, x1);
+        if (compressed)
+        {
+            if (!(x.Square() * x + Fp2.CurveB).TrySqrt(out var y)) return false;
+            if (y.IsLexicographicallyLargest != sort) y = -y;
+            point = Point<Fp2>.FromAffine(x, y);
+            return true;
+        }
+        if (!Fp.TryFromBytes(bytes.Slice(96, 48), out var y1) || !Fp.TryFromBytes(bytes.Slice(144, 48), out var y0)) return false;
+        point = Point<Fp2>.FromAffine(x, new Fp2(y0, y1));
+        return point.IsOnCurve();
+    }
+
+    internal static bool TryDecodeInSubgroup(ReadOnlySpan<byte> bytes, out Point<Fp2> point) =>
+        TryDecode(bytes, out point) && IsInSubgroup(point);
+}

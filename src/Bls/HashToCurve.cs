@@ -1,0 +1,126 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace DvtBus.Bls;
+
+/// <summary>
+/// RFC 9380 hash_to_curve with expand_message_xmd(SHA-256): BLS12381G2_XMD:SHA-256_SSWU_RO_ (3-isogeny)
+/// and BLS12381G1_XMD:SHA-256_SSWU_RO_ (11-isogeny). Messages are public, so plain branches are fine here.
+/// </summary>
+internal static class HashToCurve
+{
+    internal static readonly byte[] PopDst = Encoding.ASCII.GetBytes("BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_");
+
+    /// <summary>RFC 9380 section 5.3.1.</summary>
+    internal static byte[] ExpandMessageXmd(ReadOnlySpan<byte> msg, ReadOnlySpan<byte> dst, int lenInBytes)
+    {
+        const int bInBytes = 32, sInBytes = 64;
+        byte[] dstBytes = dst.Length > 255
+            ? SHA256.HashData([.. Encoding.ASCII.GetBytes("H2C-OVERSIZE-DST-"), .. dst])
+            : dst.ToArray();
+        int ell = (lenInBytes + bInBytes - 1) / bInBytes;
+        if (ell > 255 || lenInBytes > 65535) throw new ArgumentException("requested too many bytes");
+        byte[] dstPrime = [.. dstBytes, (byte)dstBytes.Length];
+
+        using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        h.AppendData(new byte[sInBytes]);
+        h.AppendData(msg);
+        h.AppendData([(byte)(lenInBytes >> 8), (byte)lenInBytes, 0]);
+        h.AppendData(dstPrime);
+        byte[] b0 = h.GetHashAndReset();
+
+        var output = new byte[ell * bInBytes];
+        Span<byte> prev = stackalloc byte[bInBytes];
+        h.AppendData(b0);
+        h.AppendData([1]);
+        h.AppendData(dstPrime);
+        h.GetHashAndReset(prev);
+        prev.CopyTo(output);
+        Span<byte> mixed = stackalloc byte[bInBytes];
+        for (int i = 2; i <= ell; i++)
+        {
+            for (int j = 0; j < bInBytes; j++) mixed[j] = (byte)(b0[j] ^ prev[j]);
+            h.AppendData(mixed);
+            h.AppendData([(byte)i]);
+            h.AppendData(dstPrime);
+            h.GetHashAndReset(prev);
+            prev.CopyTo(output.AsSpan((i - 1) * bInBytes));
+        }
+        return output.AsSpan(0, lenInBytes).ToArray();
+    }
+
+    internal static Point<Fp2> HashToG2(ReadOnlySpan<byte> msg, ReadOnlySpan<byte> dst)
+    {
+        var uniform = ExpandMessageXmd(msg, dst, 256);
+        var u0 = new Fp2(Fp.FromWideBytes(uniform.AsSpan(0, 64)), Fp.FromWideBytes(uniform.AsSpan(64, 64)));
+        var u1 = new Fp2(Fp.FromWideBytes(uniform.AsSpan(128, 64)), Fp.FromWideBytes(uniform.AsSpan(192, 64)));
+        var q = MapToG2(u0) + MapToG2(u1);
+        return G2.ClearCofactor(q);
+    }
+
+    internal static Point<Fp> HashToG1(ReadOnlySpan<byte> msg, ReadOnlySpan<byte> dst)
+    {
+        var uniform = ExpandMessageXmd(msg, dst, 128);
+        var q = MapToG1(Fp.FromWideBytes(uniform.AsSpan(0, 64))) + MapToG1(Fp.FromWideBytes(uniform.AsSpan(64, 64)));
+        // h_eff for G1 is 1 - z = 0xd201000000010001.
+        return q.MulPublic(G1.AbsZ + 1);
+    }
+
+    /// <summary>Simplified SWU onto E' (RFC 9380 section 6.6.2) for any field; returns affine (x, y).</summary>
+    private static (F X, F Y) Sswu<F>(F u, F a, F b, F z, Func<F, (bool, F)> sqrt, Func<F, ulong> sgn0)
+        where F : unmanaged, IField<F>
+    {
+        var zu2 = z * u.Square();
+        var den = zu2.Square() + zu2;
+        F x1 = den.IsZero ? b * (z * a).Invert() : (-b * a.Invert()) * (F.One + den.Invert());
+        var gx1 = (x1.Square() + a) * x1 + b;
+        var (ok, y) = sqrt(gx1);
+        var x = x1;
+        if (!ok)
+        {
+            x = zu2 * x1;
+            var gx2 = (x.Square() + a) * x + b;
+            (ok, y) = sqrt(gx2);
+            if (!ok) throw new InvalidOperationException("SSWU: g(x2) must be square");
+        }
+        if (sgn0(u) != sgn0(y)) y = -y;
+        return (x, y);
+    }
+
+    /// <summary>Evaluates an isogeny given as ascending coefficient lists; returns the image in projective form.</summary>
+    private static Point<F> Isogeny<F>(F x, F y, F[] xNum, F[] xDen, F[] yNum, F[] yDen) where F : unmanaged, IField<F>
+    {
+        static F Horner(F[] k, F x)
+        {
+            var acc = k[^1];
+            for (int i = k.Length - 2; i >= 0; i--) acc = acc * x + k[i];
+            return acc;
+        }
+        var xn = Horner(xNum, x);
+        var xd = Horner(xDen, x);
+        var yn = Horner(yNum, x);
+        var yd = Horner(yDen, x);
+        // (xn / xd, y yn / yd) = (xn yd : y yn xd : xd yd)
+        return new Point<F>(xn * yd, y * yn * xd, xd * yd);
+    }
+
+    private static readonly Fp2 G2A = new(Fp.Zero, Fp.FromUInt64(240));
+    private static readonly Fp2 G2B = new(Fp.FromUInt64(1012), Fp.FromUInt64(1012));
+    private static readonly Fp2 G2Z = new(-Fp.FromUInt64(2), -Fp.One);
+
+    private static Point<Fp2> MapToG2(Fp2 u)
+    {
+        var (x, y) = Sswu(u, G2A, G2B, G2Z, v => (v.TrySqrt(out var r), r), v => v.Sgn0);
+        return Isogeny(x, y, Iso3.XNum, Iso3.XDen, Iso3.YNum, Iso3.YDen);
+    }
+
+    private static readonly Fp G1A = Fp.FromHex("144698a3b8e9433d693a02c96d4982b0ea985383ee66a8d8e8981aefd881ac98936f8da0e0f97f5cf428082d584c1d");
+    private static readonly Fp G1B = Fp.FromHex("12e2908d11688030018b12e8753eee3b2016c1f0f24f4070a0b9c14fcef35ef55a23215a316ceaa5d1cc48e98e172be0");
+    private static readonly Fp G1Z = Fp.FromUInt64(11);
+
+    private static Point<Fp> MapToG1(Fp u)
+    {
+        var (x, y) = Sswu(u, G1A, G1B, G1Z, v => (v.TrySqrt(out var r), r), v => v.Parity);
+        return Isogeny(x, y, Iso11.XNum, Iso11.XDen, Iso11.YNum, Iso11.YDen);
+    }
+}

@@ -1,0 +1,26 @@
+namespace DvtBus.Bls;
+
+/// <summary>
+/// What the curve code needs from the field it runs over, so that one set of complete point
+/// formulas serves both G1 (over Fp) and G2 (over Fp2).
+/// </summary>
+internal interface IField<T> where T : unmanaged, IField<T>
+{
+    static abstract T Zero { get; }
+    static abstract T One { get; }
+    static abstract T operator +(T a, T b);
+    static abstract T operator -(T a, T b);
+    static abstract T operator -(T a);
+    static abstract T operator *(T a, T b);
+    static abstract bool operator ==(T a, T b);
+    static abstract bool operator !=(T a, T b);
+    /// <summary>a where the mask is zero, b where it is all ones; no branch on the mask.</summary>
+    static abstract T Select(T a, T b, ulong mask);
+    /// <summary>b of the BLS12-381 curve over this field: 4 for E(Fp), 4(1 + u) for the twist E'(Fp2).</summary>
+    static abstract T CurveB { get; }
+    /// <summary>3b, as the complete formulas use it.</summary>
+    static abstract T CurveB3 { get; }
+    T Square();
+    T Invert();
+    bool IsZero { get; }
+}

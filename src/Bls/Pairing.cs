@@ -1,0 +1,199 @@
+namespace DvtBus.Bls;
+
+/// <summary>
+/// The optimal ate pairing on BLS12-381. Several pairs share one Miller loop accumulator and one final
+/// exponentiation, so checking e(P1, Q1) ... e(Pn, Qn) = 1 costs n line evaluations but a single
+/// exponentiation. Inputs are public.
+/// </summary>
+internal static class Pairing
+{
+    private struct Pair
+    {
+        internal Fp Px, Py;
+        internal Fp2 Qx, Qy;
+        internal Fp2 Rx, Ry, Rz;
+    }
+
+    /// <summary>The product of e(P_i, Q_i), with pairs containing an identity skipped (they contribute 1).</summary>
+    internal static Fp12 MultiPairing(ReadOnlySpan<Point<Fp>> ps, ReadOnlySpan<Point<Fp2>> qs) =>
+        FinalExponentiation(MillerLoop(ps, qs));
+
+    internal static bool ProductIsOne(ReadOnlySpan<Point<Fp>> ps, ReadOnlySpan<Point<Fp2>> qs) =>
+        MultiPairing(ps, qs).IsOne;
+
+    internal static Fp12 MillerLoop(ReadOnlySpan<Point<Fp>> ps, ReadOnlySpan<Point<Fp2>> qs)
+    {
+        if (ps.Length != qs.Length) throw new ArgumentException("pairing needs as many G1 as G2 points");
+        Span<Pair> pairs = ps.Length <= 16 ? stackalloc Pair[ps.Length] : new Pair[ps.Length];
+        int n = 0;
+        for (int i = 0; i < ps.Length; i++)
+        {
+            if (!ps[i].TryToAffine(out var px, out var py) || !qs[i].TryToAffine(out var qx, out var qy)) continue;
+            pairs[n++] = new Pair { Px = px, Py = py, Qx = qx, Qy = qy, Rx = qx, Ry = qy, Rz = Fp2.One };
+        }
+        pairs = pairs[..n];
+        var f = Fp12.One;
+        // Bits of |z| >> 1 below the leading one; the lowest bit of |z| is handled by the closing doubling.
+        const ulong bits = G1.AbsZ >> 1;
+        int top = 63 - System.Numerics.BitOperations.LeadingZeroCount(bits);
+        for (int b = top - 1; b >= 0; b--)
+        {
+            for (int i = 0; i < pairs.Length; i++) f = DoublingStep(ref pairs[i], f);
+            if (((bits >> b) & 1) != 0)
+                for (int i = 0; i < pairs.Length; i++) f = AdditionStep(ref pairs[i], f);
+            f = f.Square();
+        }
+        for (int i = 0; i < pairs.Length; i++) f = DoublingStep(ref pairs[i], f);
+        // z is negative.
+        return f.Conjugate();
+    }
+
+    private static Fp12 Ell(Fp12 f, in Pair p, Fp2 c0, Fp2 c1, Fp2 c2) =>
+        f.MulBy014(c2, c1 * p.Px, c0 * p.Py);
+
+    // Jacobian doubling of R with the tangent line at R, after Costello-Lange-Naehrig (eprint 2010/354, algorithm 26).
+    private static Fp12 DoublingStep(ref Pair s, Fp12 f)
+    {
+        var tmp0 = s.Rx.Square();
+        var tmp1 = s.Ry.Square();
+        var tmp2 = tmp1.Square();
+        var tmp3 = (tmp1 + s.Rx).Square() - tmp0 - tmp2;
+        tmp3 += tmp3;
+        var tmp4 = tmp0 + tmp0 + tmp0;
+        var tmp6 = s.Rx + tmp4;
+        var tmp5 = tmp4.Square();
+        var zsquared = s.Rz.Square();
+        s.Rx = tmp5 - tmp3 - tmp3;
+        s.Rz = (s.Rz + s.Ry).Square() - tmp1 - zsquared;
+        s.Ry = (tmp3 - s.Rx) * tmp4;
+        tmp2 = tmp2.Double().Double().Double();
+        s.Ry -= tmp2;
+        tmp3 = tmp4 * zsquared;
+        tmp3 = -tmp3.Double();
+        tmp6 = tmp6.Square() - tmp0 - tmp5;
+        tmp1 = tmp1.Double().Double();
+        tmp6 -= tmp1;
+        tmp0 = (s.Rz * zsquared).Double();
+        return Ell(f, s, tmp0, tmp3, tmp6);
+    }
+
+    // Mixed Jacobian-affine addition R + Q with the chord line (eprint 2010/354, algorithm 27).
+    private static Fp12 AdditionStep(ref Pair s, Fp12 f)
+    {
+        var zsquared = s.Rz.Square();
+        var ysquared = s.Qy.Square();
+        var t0 = zsquared * s.Qx;
+        var t1 = ((s.Qy + s.Rz).Square() - ysquared - zsquared) * zsquared;
+        var t2 = t0 - s.Rx;
+        var t3 = t2.Square();
+        var t4 = t3.Double().Double();
+        var t5 = t4 * t2;
+        var t6 = t1 - s.Ry - s.Ry;
+        var t9 = t6 * s.Qx;
+        var t7 = t4 * s.Rx;
+        s.Rx = t6.Square() - t5 - t7 - t7;
+        s.Rz = (s.Rz + t2).Square() - zsquared - t3;
+        var t10 = s.Qy + s.Rz;
+        var t8 = (t7 - s.Rx) * t6;
+        t0 = (s.Ry * t5).Double();
+        s.Ry = t8 - t0;
+        t10 = t10.Square() - ysquared;
+        var ztsquared = s.Rz.Square();
+        t10 -= ztsquared;
+        t9 = t9.Double() - t10;
+        t10 = s.Rz.Double();
+        t6 = -t6;
+        t1 = t6.Double();
+        return Ell(f, s, t10, t1, t9);
+    }
+
+    private static (Fp2, Fp2) Fp4Square(Fp2 a, Fp2 b)
+    {
+        var t0 = a.Square();
+        var t1 = b.Square();
+        var c0 = t1.MulByXi() + t0;
+        var c1 = (a + b).Square() - t0 - t1;
+        return (c0, c1);
+    }
+
+    /// <summary>Granger-Scott squaring, valid for elements of the cyclotomic subgroup (after the easy part).</summary>
+    internal static Fp12 CyclotomicSquare(Fp12 f)
+    {
+        var z0 = f.C0.C0;
+        var z4 = f.C0.C1;
+        var z3 = f.C0.C2;
+        var z2 = f.C1.C0;
+        var z1 = f.C1.C1;
+        var z5 = f.C1.C2;
+
+        var (t0, t1) = Fp4Square(z0, z1);
+        z0 = t0 - z0;
+        z0 = z0 + z0 + t0;
+        z1 = t1 + z1;
+        z1 = z1 + z1 + t1;
+
+        (t0, t1) = Fp4Square(z2, z3);
+        var (t2, t3) = Fp4Square(z4, z5);
+        z4 = t0 - z4;
+        z4 = z4 + z4 + t0;
+        z5 = t1 + z5;
+        z5 = z5 + z5 + t1;
+
+        t0 = t3.MulByXi();
+        z2 = t0 + z2;
+        z2 = z2 + z2 + t0;
+        z3 = t2 - z3;
+        z3 = z3 + z3 + t2;
+
+        return new Fp12(new Fp6(z0, z4, z3), new Fp6(z2, z1, z5));
+    }
+
+    /// <summary>f^z for f in the cyclotomic subgroup (z negative, so the conjugate of f^|z|).</summary>
+    private static Fp12 CyclotomicExpByZ(Fp12 f)
+    {
+        var acc = Fp12.One;
+        bool started = false;
+        for (int i = 63; i >= 0; i--)
+        {
+            bool bit = ((G1.AbsZ >> i) & 1) != 0;
+            if (started) acc = CyclotomicSquare(acc);
+            else started = bit;
+            if (bit) acc *= f;
+        }
+        return acc.Conjugate();
+    }
+
+    /// <summary>
+    /// f^((p^12 - 1) / r) up to a fixed power coprime to r: the easy part (p^6 - 1)(p^2 + 1), then the
+    /// hard part as the addition chain in z of Hayashida, Hayasaka and Teruya (eprint 2020/875).
+    /// </summary>
+    internal static Fp12 FinalExponentiation(Fp12 f)
+    {
+        var t0 = f.Conjugate();
+        var t1 = f.Invert();
+        var t2 = t0 * t1;
+        t1 = t2;
+        t2 = t2.Frobenius().Frobenius() * t1;
+        t1 = CyclotomicSquare(t2).Conjugate();
+        var t3 = CyclotomicExpByZ(t2);
+        var t4 = CyclotomicSquare(t3);
+        var t5 = t1 * t3;
+        t1 = CyclotomicExpByZ(t5);
+        t0 = CyclotomicExpByZ(t1);
+        var t6 = CyclotomicExpByZ(t0);
+        t6 *= t4;
+        t4 = CyclotomicExpByZ(t6);
+        t5 = t5.Conjugate();
+        t4 *= t5 * t2;
+        t5 = t2.Conjugate();
+        t1 *= t2;
+        t1 = t1.Frobenius().Frobenius().Frobenius();
+        t6 *= t5;
+        t6 = t6.Frobenius();
+        t3 *= t0;
+        t3 = t3.Frobenius().Frobenius();
+        t3 *= t1;
+        t3 *= t6;
+        return t3 * t4;
+    }
+}

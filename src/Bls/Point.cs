@@ -1,0 +1,186 @@
+namespace DvtBus.Bls;
+
+/// <summary>
+/// A point of y^2 = x^3 + b in homogeneous projective coordinates (X : Y : Z), identity (0 : 1 : 0).
+/// Uses the complete a = 0 formulas of Renes, Costello and Batina (eprint 2015/1060, algorithms 7 and 9):
+/// no exceptional cases, so the same code path serves the identity, doubling and secret scalars.
+/// </summary>
+internal readonly struct Point<F> where F : unmanaged, IField<F>
+{
+    internal readonly F X, Y, Z;
+
+    internal Point(F x, F y, F z)
+    {
+        X = x;
+        Y = y;
+        Z = z;
+    }
+
+    internal static Point<F> Identity => new(F.Zero, F.One, F.Zero);
+
+    internal static Point<F> FromAffine(F x, F y) => new(x, y, F.One);
+
+    internal bool IsIdentity => Z.IsZero;
+
+    internal Point<F> Negate() => new(X, -Y, Z);
+
+    public static Point<F> operator +(Point<F> p, Point<F> q)
+    {
+        F b3 = F.CurveB3;
+        F t0 = p.X * q.X, t1 = p.Y * q.Y, t2 = p.Z * q.Z;
+        F t3 = (p.X + p.Y) * (q.X + q.Y);
+        F t4 = t0 + t1;
+        t3 -= t4;
+        t4 = (p.Y + p.Z) * (q.Y + q.Z);
+        F x3 = t1 + t2;
+        t4 -= x3;
+        x3 = (p.X + p.Z) * (q.X + q.Z);
+        F y3 = t0 + t2;
+        y3 = x3 - y3;
+        x3 = t0 + t0;
+        t0 = x3 + t0;
+        t2 = b3 * t2;
+        F z3 = t1 + t2;
+        t1 -= t2;
+        y3 = b3 * y3;
+        x3 = t4 * y3;
+        t2 = t3 * t1;
+        x3 = t2 - x3;
+        y3 *= t0;
+        t1 *= z3;
+        y3 = t1 + y3;
+        t0 *= t3;
+        z3 *= t4;
+        z3 += t0;
+        return new Point<F>(x3, y3, z3);
+    }
+
+    public static Point<F> operator -(Point<F> p, Point<F> q) => p + q.Negate();
+
+    internal Point<F> Double()
+    {
+        F b3 = F.CurveB3;
+        F t0 = Y.Square();
+        F z3 = t0 + t0;
+        z3 += z3;
+        z3 += z3;
+        F t1 = Y * Z;
+        F t2 = Z.Square();
+        t2 = b3 * t2;
+        F x3 = t2 * z3;
+        F y3 = t0 + t2;
+        z3 = t1 * z3;
+        t1 = t2 + t2;
+        t2 = t1 + t2;
+        t0 -= t2;
+        y3 = t0 * y3;
+        y3 = x3 + y3;
+        t1 = X * Y;
+        x3 = t0 * t1;
+        x3 += x3;
+        return new Point<F>(x3, y3, z3);
+    }
+
+    internal static Point<F> Select(Point<F> a, Point<F> b, ulong mask) =>
+        new(F.Select(a.X, b.X, mask), F.Select(a.Y, b.Y, mask), F.Select(a.Z, b.Z, mask));
+
+    /// <summary>Projective equality: X1 Z2 = X2 Z1 and Y1 Z2 = Y2 Z1 (identities are equal only to each other).</summary>
+    internal bool Equals(Point<F> q)
+    {
+        if (IsIdentity || q.IsIdentity) return IsIdentity && q.IsIdentity;
+        return (X * q.Z == q.X * Z) && (Y * q.Z == q.Y * Z);
+    }
+
+    /// <summary>Y^2 Z = X^3 + b Z^3 (the identity satisfies it).</summary>
+    internal bool IsOnCurve()
+    {
+        var z2 = Z.Square();
+        return Y.Square() * Z == X.Square() * X + F.CurveB * z2 * Z;
+    }
+
+    internal bool TryToAffine(out F x, out F y)
+    {
+        if (IsIdentity)
+        {
+            x = F.Zero;
+            y = F.Zero;
+            return false;
+        }
+        var inv = Z.Invert();
+        x = X * inv;
+        y = Y * inv;
+        return true;
+    }
+
+    internal Point<F> ToNormalized() => TryToAffine(out var x, out var y) ? FromAffine(x, y) : Identity;
+
+    /// <summary>Double-and-add for public scalars only (verification, recovery, cofactor clearing).</summary>
+    internal Point<F> MulPublic(ulong k)
+    {
+        var acc = Identity;
+        for (int i = 63 - System.Numerics.BitOperations.LeadingZeroCount(k); i >= 0; i--)
+        {
+            acc = acc.Double();
+            if (((k >> i) & 1) != 0) acc += this;
+        }
+        return acc;
+    }
+
+    /// <summary>Double-and-add over little-endian limbs, for public scalars only.</summary>
+    internal Point<F> MulPublic(ReadOnlySpan<ulong> limbs)
+    {
+        var acc = Identity;
+        for (int i = limbs.Length * 64 - 1; i >= 0; i--)
+        {
+            acc = acc.Double();
+            if (((limbs[i / 64] >> (i % 64)) & 1) != 0) acc += this;
+        }
+        return acc;
+    }
+
+    internal Point<F> MulPublic(Fr scalar)
+    {
+        var c = scalar.ToCanonical();
+        return MulPublic([c.L0, c.L1, c.L2, c.L3]);
+    }
+
+    /// <summary>
+    /// Constant-time multiplication by a secret scalar: fixed 4-bit windows, every table entry read
+    /// and masked on each step, and complete formulas so the identity and doublings need no branch.
+    /// </summary>
+    internal Point<F> MulSecret(Fr scalar)
+    {
+        Span<Point<F>> table = stackalloc Point<F>[16];
+        Span<ulong> limbs = stackalloc ulong[4];
+        try
+        {
+            var c = scalar.ToCanonical();
+            limbs[0] = c.L0;
+            limbs[1] = c.L1;
+            limbs[2] = c.L2;
+            limbs[3] = c.L3;
+            table[0] = Identity;
+            for (int i = 1; i < 16; i++) table[i] = table[i - 1] + this;
+            var acc = Identity;
+            for (int w = 63; w >= 0; w--)
+            {
+                acc = acc.Double().Double().Double().Double();
+                ulong nibble = (limbs[w / 16] >> (4 * (w % 16))) & 0xF;
+                var pick = Identity;
+                for (ulong j = 0; j < 16; j++)
+                {
+                    ulong d = j ^ nibble;
+                    ulong mask = ((d | (0UL - d)) >> 63) - 1;
+                    pick = Select(pick, table[(int)j], mask);
+                }
+                acc += pick;
+            }
+            return acc;
+        }
+        finally
+        {
+            table.Clear();
+            limbs.Clear();
+        }
+    }
+}
