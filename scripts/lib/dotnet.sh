@@ -1,0 +1,32 @@
+# shellcheck shell=bash
+# Build once, test without rebuilding, and count the results from the trx files of all test
+# assemblies so the closing line is one sum however many projects ran.
+
+dvt_build_solution() {
+  dvt_run_child dotnet build "$DVT_ROOT/DvtBus.sln" -c Release
+}
+
+# Runs the tests, trx files into $1; extra arguments go to dotnet test.
+dvt_test_solution() {
+  local results=$1
+  shift
+  dvt_run_child dotnet test "$DVT_ROOT/DvtBus.sln" -c Release --no-build \
+    --blame-hang-timeout 15m --logger trx --results-directory "$results" "$@"
+}
+
+# Prints "passed failed skipped" summed over every trx file under $1. Each test case is one
+# UnitTestResult element; NotExecuted is xunit's skip; any outcome that is neither a pass nor a
+# skip (Failed, Error, Timeout, Aborted...) counts as a failure.
+dvt_count_trx() {
+  local results=$1 passed=0 failed=0 skipped=0 outcome f
+  while IFS= read -r -d '' f; do
+    while IFS= read -r outcome; do
+      case $outcome in
+        Passed) passed=$((passed + 1)) ;;
+        NotExecuted) skipped=$((skipped + 1)) ;;
+        *) failed=$((failed + 1)) ;;
+      esac
+    done < <(grep -o '<UnitTestResult [^>]*>' "$f" | sed -n 's/.* outcome="\([A-Za-z]*\)".*/\1/p')
+  done < <(find "$results" -name '*.trx' -print0 2>/dev/null)
+  printf '%d %d %d\n' "$passed" "$failed" "$skipped"
+}

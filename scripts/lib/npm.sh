@@ -1,0 +1,35 @@
+# shellcheck shell=bash
+# The pinned npm peers in tools/js/node_modules (git-ignored). `npm ci` installs exactly the
+# lock file; a stamp of the lock, package.json and node's version skips it when nothing changed.
+# Never --omit=optional: anvil's native binary is an optional dependency.
+#
+# A registry copy that serves only anvil's linux-x64 binary package (as the one our machines use
+# does) yields a lock without the other platforms' entries, which `npm ci` rejects as out of
+# sync before installing anything; `npm install --no-save` then installs the same locked
+# versions without touching the lock.
+
+dvt_ensure_npm_peers() {
+  local js="$DVT_ROOT/tools/js" stamp want
+  stamp="$js/node_modules/.dvt-npm-ci.stamp"
+  [[ -f $js/package-lock.json ]] || dvt_die "tools/js/package-lock.json is missing"
+  command -v npm >/dev/null 2>&1 || dvt_die "npm is not installed"
+  want=$( (node --version && cat "$js/package.json" "$js/package-lock.json") | sha256sum | cut -d' ' -f1)
+  if [[ -f $stamp && $(<"$stamp") == "$want" ]]; then
+    dvt_log "npm peers: up to date"
+    return 0
+  fi
+  dvt_log "npm peers: npm ci in tools/js"
+  local log
+  log=$(mktemp)
+  dvt_at_exit "rm -f '$log'"
+  if dvt_run_child env -C "$js" npm ci --no-audit --no-fund >"$log" 2>&1; then
+    tail -n 3 "$log" >&2
+  else
+    # Its usage text would bury the reason: show only the reason.
+    grep -E '^npm error (code|Missing|[^ ]*npm ci)' "$log" | head -n 8 >&2 || true
+    dvt_log "npm peers: npm ci refused; npm install --no-save from the same lock"
+    dvt_run_child env -C "$js" npm install --no-save --no-audit --no-fund ||
+      dvt_die "npm could not install the peers in tools/js"
+  fi
+  printf '%s\n' "$want" >"$stamp"
+}
