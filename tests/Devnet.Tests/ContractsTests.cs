@@ -60,6 +60,9 @@ public sealed class ContractsTests(DevnetCheckRun run) : IClassFixture<DevnetChe
     public void Only_the_keeper_owner_changes_oracles_and_threshold() => AssertPassed("keeper-admin");
 
     [Fact]
+    public void Keeper_keeps_the_threshold_within_the_oracle_set_and_caps_it_at_30() => AssertPassed("keeper-oracle-set");
+
+    [Fact]
     public void Rejects_registration_after_the_deadline() => AssertPassed("expired-deadline");
 
     [Fact]

@@ -215,6 +215,27 @@ try {
     expectEqual(await v1.keeper.validatorsMinOracles(), minOracles, 'min oracles');
   });
 
+  await check('keeper-oracle-set', 'keeper oracle set: add/remove rules, the threshold never exceeds the oracles, at most 30', async () => {
+    const keeper = await deployContract(deployer, artifacts.Keeper);
+    const empty = { validatorsRegistryRoot: ethers.ZeroHash, deadline: await deadlineIn(3600), validators: '0x', signatures: '0x', exitSignaturesIpfsHash: '' };
+    await expectRevert(() => keeper.approveValidators(empty), 'InvalidValidatorsMinOracles');
+    await expectRevert(() => keeper.addOracle(ethers.ZeroAddress), 'InvalidOracle');
+    const [a, b] = oracles;
+    await (await keeper.addOracle(a.address)).wait();
+    await (await keeper.addOracle(b.address)).wait();
+    await (await keeper.setValidatorsMinOracles(2)).wait();
+    await expectRevert(() => keeper.removeOracle(a.address), 'InvalidValidatorsMinOracles');
+    await (await keeper.setValidatorsMinOracles(1)).wait();
+    const receipt = await (await keeper.removeOracle(a.address)).wait();
+    expectEqual(eventsOf(receipt, keeper, 'OracleRemoved')[0]?.args.oracle, a.address, 'OracleRemoved');
+    expectEqual(await keeper.isOracle(a.address), false, 'removed oracle');
+    expectEqual(await keeper.totalOracles(), 1, 'total after removal');
+    await expectRevert(() => keeper.removeOracle(a.address), 'InvalidOracle');
+    for (let i = 1; i < 30; i++) await (await keeper.addOracle(ethers.getAddress(ethers.zeroPadValue(ethers.toBeHex(i), 20)))).wait();
+    expectEqual(await keeper.totalOracles(), 30, 'total at the cap');
+    await expectRevert(() => keeper.addOracle(outsider.address), 'MaxOraclesExceeded');
+  });
+
   await check('expired-deadline', 'registerValidators rejects an expired deadline (vault, and keeper on its own)', async () => {
     const params = await approval(v1, v1Validators, { deadline: await deadlineIn(-1) });
     await expectRevert(register(v1, params, await managerSignature(v1, params)), 'DeadlineExpired');
