@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Xunit;
+
+namespace DvtBus.TestSupport;
+
+/// <summary>
+/// A private anvil (tools/js/node_modules/.bin/anvil, or DVT_ANVIL) on 127.0.0.1 and a free port, for one
+/// test class (<c>IClassFixture&lt;AnvilNode&gt;</c>). Ready once eth_chainId answers; exposes the ten
+/// funded dev keys anvil reports; the process tree is killed on dispose.
+/// </summary>
+public sealed class AnvilNode : IAsyncLifetime, IDisposable
+{
+    private readonly HttpClient _http = new();
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "dvt-anvil-" + Guid.NewGuid().ToString("N"));
+    private Process? _process;
+    private long _nextId;
+
+    public string Url { get; private set; } = "";
+    public Uri Uri => new(Url);
+    public ulong ChainId { get; private set; }
+
+    /// <summary>The funded dev accounts' private keys as 0x-hex, in anvil's order.</summary>
+    public IReadOnlyList<string> DevPrivateKeys { get; private set; } = [];
+
+    /// <summary>The funded dev accounts, lowercase 0x-hex, matching <see cref="DevPrivateKeys"/>.</summary>
+    public IReadOnlyList<string> DevAccounts { get; private set; } = [];
+
+    public static string Executable =>
+        Environment.GetEnvironmentVariable("DVT_ANVIL") is { Length: > 0 } path ? path : Path.Combine(RepoPaths.NodeModules, ".bin", "anvil");
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_folder);
+        // A port found free can be taken before anvil binds it; a second try with a new port settles that race.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await StartAsync();
+                return;
+            }
+            catch (InvalidOperationException) when (attempt < 3)
+            {
+                Kill();
+            }
+        }
+    }
+
+    private async Task StartAsync()
+    {
+        if (!File.Exists(Executable)) throw new FileNotFoundException("anvil is not installed: run ./dvt test (or set DVT_ANVIL)", Executable);
+        var port = FreePort();
+        var config = Path.Combine(_folder, "anvil.json");
+        File.Delete(config);
+        var psi = new ProcessStartInfo(Executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { "--host", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--config-out", config })
+            psi.ArgumentList.Add(argument);
+        var errors = new System.Text.StringBuilder();
+        _process = Process.Start(psi) ?? throw new InvalidOperationException("anvil did not start");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, e) => { lock (errors) errors.AppendLine(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        Url = $"http://127.0.0.1:{port}";
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                lock (errors) throw new InvalidOperationException($"anvil exited with {_process.ExitCode}: {errors}");
+            }
+            try
+            {
+                var chainId = await RequestAsync("eth_chainId");
+                ChainId = ulong.Parse(chainId.GetString()![2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                break;
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+        }
+        while (!File.Exists(config) && DateTime.UtcNow < deadline) await Task.Delay(20);
+        using var document = JsonDocument.Parse(await File.ReadAllTextAsync(config));
+        DevPrivateKeys = document.RootElement.GetProperty("private_keys").EnumerateArray().Select(k => k.GetString()!).ToArray();
+        DevAccounts = document.RootElement.GetProperty("available_accounts").EnumerateArray().Select(a => a.GetString()!.ToLowerInvariant()).ToArray();
+    }
+
+    /// <summary>A raw JSON-RPC call, for node controls (evm_mine, evm_setAutomine, anvil_*) that the client under test does not offer.</summary>
+    public async Task<JsonElement> RequestAsync(string method, params object?[] parameters)
+    {
+        var body = new JsonObject
+        {
+            ["jsonrpc"] = "2.0",
+            ["id"] = Interlocked.Increment(ref _nextId),
+            ["method"] = method,
+            ["params"] = JsonSerializer.SerializeToNode(parameters),
+        };
+        using var response = await _http.PostAsJsonAsync(Url, body);
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        if (document.RootElement.TryGetProperty("error", out var error))
+            throw new InvalidOperationException($"anvil {method} failed: {error.GetRawText()}");
+        return document.RootElement.GetProperty("result").Clone();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private void Kill()
+    {
+        if (_process is null) return;
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(5000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+        _process.Dispose();
+        _process = null;
+    }
+
+    public Task DisposeAsync()
+    {
+        Dispose();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _http.Dispose();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder is harmless.
+        }
+    }
+}
