@@ -114,7 +114,8 @@ public sealed class Anvil : IAsyncDisposable
         _http.Dispose();
         if (!_process.HasExited)
         {
-            _process.Kill();
+            // The npm entry point is a node shim that spawns the real binary: take both down.
+            _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
