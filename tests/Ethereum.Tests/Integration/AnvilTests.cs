@@ -7,11 +7,13 @@ using DvtBus.Ethereum.StakeWise;
 using DvtBus.Ethereum.Transactions;
 using DvtBus.Primitives;
 using DvtBus.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace DvtBus.Ethereum.Tests.Integration;
 
 /// <summary>The whole layer against a real anvil: our signed transactions, calls, receipts, events, reverts and log scans.</summary>
+[Trait("Category", "Anvil")]
 public class AnvilTests(AnvilNode anvil) : IClassFixture<AnvilNode>
 {
     private static readonly string[] ProbeErrors = ["Unauthorized(address caller,uint256 code)"];
@@ -236,5 +238,15 @@ public class AnvilTests(AnvilNode anvil) : IClassFixture<AnvilNode>
         Assert.Equal(nonce + 1, await rpc.GetTransactionCountAsync(key.Address));
         Assert.Equal(new BigInteger(12345), await rpc.GetBalanceAsync(transfer.To!.Value));
         Assert.Equal(21000UL, receipt.GasUsed);
+    }
+
+    [Fact]
+    public async Task The_container_builds_a_working_client_from_configuration()
+    {
+        var services = new ServiceCollection();
+        services.AddEthRpcClient(_ => anvil.Uri, _ => new EthRpcOptions { MaxRetries = 1 });
+        await using var provider = services.BuildServiceProvider();
+        var rpc = provider.GetRequiredService<EthRpcClient>();
+        Assert.Equal(anvil.ChainId, await rpc.ChainIdAsync());
     }
 }

@@ -12,6 +12,7 @@ using Xunit;
 namespace DvtBus.Ethereum.Tests.Peer;
 
 /// <summary>Our results against ethers 6 on random inputs: same addresses, signatures, hashes, encodings.</summary>
+[Trait("Category", "Peer")]
 public class EthersCrossCheckTests
 {
     private readonly Random _random = new(RandomNumberGenerator.GetInt32(int.MaxValue));

@@ -78,4 +78,26 @@ public class Eip712Tests
         var badString = new Eip712Struct("T", new Eip712Field("s", "string", 5));
         Assert.Throws<FormatException>(() => badString.Hash());
     }
+
+    [Fact]
+    public void Oracle_signatures_are_packed_by_signer_address_ascending()
+    {
+        var hash = StakeWiseTypedData.KeeperValidatorsHash(
+            1, Address.Parse("0x6B5815467da09DaA7DC83Db21c9239d98Bb487b5"), Keccak.Hash("root"),
+            Address.Parse("0x2222222222222222222222222222222222222222"), new byte[176], "bafy", 1_700_000_000);
+        var oracles = Enumerable.Range(0, 8).Select(_ => EthPrivateKey.Generate()).ToArray();
+        try
+        {
+            var packed = OracleSignatures.Pack(hash, oracles.Select(o => o.Sign(hash)));
+            Assert.Equal(8 * 65, packed.Length);
+            var signers = packed.Chunk(65).Select(c => EthSignature.FromBytes(c).Recover(hash)).Select(a => Hex.Encode(a.Span)).ToArray();
+            Assert.Equal(signers.Order(StringComparer.Ordinal), signers);
+            Assert.Equal(oracles.Select(o => Hex.Encode(o.Address.Span)).Order(StringComparer.Ordinal), signers);
+            Assert.Throws<FormatException>(() => OracleSignatures.Pack(hash, [oracles[0].Sign(hash), oracles[0].Sign(hash)]));
+        }
+        finally
+        {
+            foreach (var oracle in oracles) oracle.Dispose();
+        }
+    }
 }
