@@ -28,7 +28,7 @@ public sealed class Anvil : IAsyncDisposable
     public static async Task<Anvil> StartAsync()
     {
         var port = FreePort();
-        var psi = new ProcessStartInfo(Path.Combine(RepoPaths.NodeModules, ".bin", "anvil"))
+        var psi = new ProcessStartInfo(Binary())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -102,6 +102,20 @@ public sealed class Anvil : IAsyncDisposable
         return body.RootElement.GetProperty("result").Clone();
     }
 
+    /// <summary>
+    /// The platform binary that npm's .bin/anvil shim would spawn: started directly, it is this process's
+    /// own child, so stopping it leaves neither an orphan nor a zombie behind.
+    /// </summary>
+    private static string Binary()
+    {
+        var scope = Path.Combine(RepoPaths.NodeModules, "@foundry-rs");
+        return Directory.Exists(scope)
+            ? Directory.GetDirectories(scope, "anvil-*").Order(StringComparer.Ordinal)
+                .Select(dir => Path.Combine(dir, "bin", "anvil")).FirstOrDefault(File.Exists)
+                ?? Path.Combine(RepoPaths.NodeModules, ".bin", "anvil")
+            : Path.Combine(RepoPaths.NodeModules, ".bin", "anvil");
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -114,7 +128,6 @@ public sealed class Anvil : IAsyncDisposable
         _http.Dispose();
         if (!_process.HasExited)
         {
-            // The npm entry point is a node shim that spawns the real binary: take both down.
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync();
         }

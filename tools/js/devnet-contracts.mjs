@@ -3,7 +3,7 @@
 // contracts check. Used by devnet-check.mjs and devnet-deploy.mjs.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,18 @@ import { ethers } from 'ethers';
 const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = join(here, '..', '..');
 export const contractsDir = join(repoRoot, 'devnet', 'contracts');
-const anvilBinary = join(here, 'node_modules', '.bin', 'anvil');
+const anvilBinary = findAnvil();
+
+// The npm entry point (.bin/anvil) is a node shim around the platform binary; starting the binary itself
+// lets stop() reach it directly and lets this process reap it.
+function findAnvil() {
+  const scope = join(here, 'node_modules', '@foundry-rs');
+  for (const dir of readdirSync(scope).filter((d) => d.startsWith('anvil-')).sort()) {
+    const binary = join(scope, dir, 'bin', 'anvil');
+    if (existsSync(binary)) return binary;
+  }
+  return join(here, 'node_modules', '.bin', 'anvil');
+}
 
 // The oldest fork that every devnet we run is past; nothing here needs newer opcodes.
 const EVM_VERSION = 'cancun';
