@@ -1,6 +1,4 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -41,18 +39,16 @@ public static class DaemonHost
     /// <summary>The name of the daemon's one <c>Meter</c>; create it with <c>IMeterFactory.Create(MeterName(...))</c>.</summary>
     public static string MeterName(string daemon) => "DvtBus." + daemon;
 
+    /// <summary>
+    /// /health/live, /health/ready and /metrics. The checks are resolved per request, not while mapping,
+    /// so that a bad setting surfaces inside <see cref="RunDaemonAsync"/> as one clear line.
+    /// </summary>
     public static WebApplication MapOperationalEndpoints(this WebApplication app)
     {
-        app.MapHealthChecks("/health/live", new HealthCheckOptions
-        {
-            Predicate = c => c.Tags.Contains(HealthTags.Live),
-            ResponseWriter = WriteHealth,
-        });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions
-        {
-            Predicate = c => c.Tags.Contains(HealthTags.Ready) || c.Tags.Contains(HealthTags.Live),
-            ResponseWriter = WriteHealth,
-        });
+        app.MapGet("/health/live", (HealthCheckService health, HttpContext context) =>
+            WriteHealthAsync(health, context, c => c.Tags.Contains(HealthTags.Live)));
+        app.MapGet("/health/ready", (HealthCheckService health, HttpContext context) =>
+            WriteHealthAsync(health, context, c => c.Tags.Contains(HealthTags.Ready) || c.Tags.Contains(HealthTags.Live)));
         app.MapGet("/metrics", (PrometheusMetrics metrics) =>
             Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
         return app;
@@ -69,9 +65,9 @@ public static class DaemonHost
             await app.RunAsync();
             return 0;
         }
-        catch (OptionsValidationException e)
+        catch (Exception e) when (ValidationFailures(e) is { Count: > 0 } failures)
         {
-            await Console.Error.WriteLineAsync($"{daemon}: configuration error: {string.Join("; ", e.Failures)}");
+            await Console.Error.WriteLineAsync($"{daemon}: configuration error: {string.Join("; ", failures)}");
             return ConfigurationError;
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException or TimeoutException)
@@ -81,6 +77,15 @@ public static class DaemonHost
         }
     }
 
+    /// <summary>Start-up validation throws one exception per options class, or an aggregate of several.</summary>
+    private static List<string> ValidationFailures(Exception e) => e switch
+    {
+        OptionsValidationException v => [.. v.Failures],
+        AggregateException a when a.InnerExceptions.All(i => i is OptionsValidationException) =>
+            [.. a.InnerExceptions.SelectMany(i => ((OptionsValidationException)i).Failures)],
+        _ => [],
+    };
+
     private static string FirstLine(Exception e)
     {
         var message = e.InnerException is { } inner && e is not InvalidOperationException ? inner.Message : e.Message;
@@ -88,13 +93,14 @@ public static class DaemonHost
         return newline < 0 ? message : message[..newline];
     }
 
-    private static Task WriteHealth(HttpContext context, HealthReport report)
+    private static async Task WriteHealthAsync(HealthCheckService health, HttpContext context, Func<HealthCheckRegistration, bool> predicate)
     {
-        context.Response.ContentType = "application/json";
-        return context.Response.WriteAsync(JsonSerializer.Serialize(new
+        var report = await health.CheckHealthAsync(predicate, context.RequestAborted);
+        context.Response.StatusCode = report.Status == HealthStatus.Unhealthy ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK;
+        await context.Response.WriteAsJsonAsync(new
         {
             status = report.Status.ToString(),
             checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
-        }));
+        });
     }
 }

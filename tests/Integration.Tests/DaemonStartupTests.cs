@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Net;
+using DvtBus.Hosting;
+using DvtBus.TestSupport;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+
+namespace DvtBus.Integration.Tests;
+
+public sealed class DaemonStartupTests
+{
+    public static TheoryData<string, string, string, string> BadSettings => new()
+    {
+        { "Relayer", "RabbitMq__Host", "", "RabbitMq:Host is required" },
+        { "Sidecar", "RabbitMq__Host", "", "RabbitMq:Host is required" },
+        { "Operator", "RabbitMq__Host", "", "RabbitMq:Host is required" },
+        { "Relayer", "RabbitMq__Port", "70000", "RabbitMq:Port 70000 is not a TCP port" },
+        { "Relayer", "Postgres__ConnectionString", "Host=127.0.0.1;Bogus Keyword=1", "Postgres:ConnectionString is malformed" },
+        { "Operator", "Postgres__ConnectionString", "", "Postgres:ConnectionString is required" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadSettings))]
+    public async Task Daemon_with_a_bad_setting_exits_with_one_line_naming_it(string daemon, string variable, string value, string expected)
+    {
+        var (exitCode, stdout, stderr) = await RunDaemonAsync(daemon, new()
+        {
+            [variable] = value,
+            ["Postgres__ConnectionString"] = variable == "Postgres__ConnectionString" ? value : "Host=127.0.0.1;Port=1;Username=x;Database=x",
+        });
+
+        Assert.Equal(DaemonHost.ConfigurationError, exitCode);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith($"{daemon.ToLowerInvariant()}: configuration error:", lines[0]);
+        Assert.Contains(expected, lines[0]);
+        Assert.DoesNotContain("ready", stdout, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Health_and_metrics_endpoints_answer_once_the_bus_is_up()
+    {
+        var vhost = await TestServices.CreateVirtualHostAsync("health");
+        var builder = DaemonHost.CreateBuilder("probe", []);
+        builder.Configuration.AddInMemoryCollection(TestServices.DaemonSettings(vhost));
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.AddDvtBus("probe", _ => { });
+        await using var app = builder.Build();
+        app.MapOperationalEndpoints();
+        await app.StartAsync();
+        try
+        {
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            using var http = new HttpClient { BaseAddress = new Uri(address) };
+
+            var live = await http.GetAsync("/health/live");
+            var ready = await http.GetAsync("/health/ready");
+            var metrics = await http.GetAsync("/metrics");
+
+            Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+            Assert.Contains("\"status\":\"Healthy\"", await ready.Content.ReadAsStringAsync());
+            Assert.Contains("masstransit", await ready.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+            Assert.StartsWith("text/plain", metrics.Content.Headers.ContentType!.ToString());
+        }
+        finally
+        {
+            await app.StopAsync();
+            await TestServices.DeleteVirtualHostAsync(vhost);
+        }
+    }
+
+    /// <summary>Runs the built daemon the way systemd would, with settings from the environment only.</summary>
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunDaemonAsync(string daemon, Dictionary<string, string> environment)
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<Configuration>/net10.0
+        var dll = Path.Combine(RepoPaths.Root, "src", $"{daemon}.Worker", "bin", configuration, "net10.0", $"DvtBus.{daemon}.Worker.dll");
+        Assert.True(File.Exists(dll), $"{dll} is not built");
+        var psi = new ProcessStartInfo("dotnet", [dll])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+        };
+        psi.Environment["Urls"] = "http://127.0.0.1:0";
+        psi.Environment["RabbitMq__Host"] = "127.0.0.1";
+        psi.Environment["RabbitMq__Port"] = "1";
+        foreach (var (key, value) in environment) psi.Environment[key] = value;
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
