@@ -18,7 +18,14 @@ public sealed class KeystorePassword : IDisposable
     public static KeystorePassword FromText(string password)
     {
         ArgumentNullException.ThrowIfNull(password);
-        return new KeystorePassword(StrictUtf8.GetBytes(password));
+        try
+        {
+            return new KeystorePassword(StrictUtf8.GetBytes(password));
+        }
+        catch (EncoderFallbackException)
+        {
+            throw new ArgumentException("password contains an unpaired surrogate", nameof(password));
+        }
     }
 
     /// <summary>Takes the bytes of a UTF-8 password as they are (no trimming).</summary>

@@ -65,6 +65,14 @@ public class KeystorePasswordTests : IDisposable
     }
 
     [Fact]
+    public void Rejects_text_with_an_unpaired_surrogate()
+    {
+        var error = Assert.Throws<ArgumentException>(() => KeystorePassword.FromText("abc\uD83D"));
+
+        Assert.Contains("unpaired surrogate", error.Message);
+    }
+
+    [Fact]
     public void Password_never_appears_in_its_string_form()
     {
         using var pw = KeystorePassword.FromText("correct horse battery staple");

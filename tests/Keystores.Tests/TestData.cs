@@ -24,12 +24,15 @@ internal static class TestData
     /// Decrypts a vector keystore once per run: scrypt at N = 2^18 costs seconds, and several tests
     /// look at the same secret.
     /// </summary>
-    public static byte[] DecryptOnce(string keystoreFile, string password) =>
-        Secrets.GetOrAdd(keystoreFile + "\0" + password, _ => new Lazy<byte[]>(() =>
-        {
-            using var pw = KeystorePassword.FromText(password);
-            return Eip2335Keystore.Load(keystoreFile).DecryptSecret(pw);
-        })).Value;
+    public static byte[] DecryptOnce(string keystoreFile, string password)
+    {
+        using var pw = KeystorePassword.FromText(password);
+        return DecryptOnce(keystoreFile, pw);
+    }
+
+    public static byte[] DecryptOnce(string keystoreFile, KeystorePassword password) =>
+        Secrets.GetOrAdd(keystoreFile + "\0" + Convert.ToHexString(password.Utf8), _ => new Lazy<byte[]>(() =>
+            Eip2335Keystore.Load(keystoreFile).DecryptSecret(password))).Value;
 
     private static readonly Lazy<IReadOnlyDictionary<ulong, SsvOperatorKey>> LazyOperators = new(LoadOperators);
 

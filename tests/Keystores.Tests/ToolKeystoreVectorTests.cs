@@ -45,10 +45,11 @@ public class ToolKeystoreVectorTests
     [Fact]
     public void Decrypts_charon_keystore_with_its_password_file()
     {
-        var keystore = Eip2335Keystore.Load(TestData.Eip2335("tool_keystores", "charon", "keystore-scrypt.json"));
+        var path = TestData.Eip2335("tool_keystores", "charon", "keystore-scrypt.json");
+        var keystore = Eip2335Keystore.Load(path);
         using var pw = KeystorePassword.ReadFile(TestData.Eip2335("tool_keystores", "charon", "keystore-scrypt.txt"));
 
-        var secret = keystore.DecryptSecret(pw);
+        var secret = TestData.DecryptOnce(path, pw);
 
         Assert.Equal(32, secret.Length);
         Assert.Equal("3E40BBD1-565C-0F76-6508-DF06F57803F9", keystore.Uuid);
@@ -58,7 +59,7 @@ public class ToolKeystoreVectorTests
     public void Charon_secret_is_the_key_of_its_pubkey()
     {
         var path = TestData.Eip2335("tool_keystores", "charon", "keystore-scrypt.json");
-        var password = File.ReadAllText(TestData.Eip2335("tool_keystores", "charon", "keystore-scrypt.txt"));
+        using var password = KeystorePassword.ReadFile(TestData.Eip2335("tool_keystores", "charon", "keystore-scrypt.txt"));
 
         using var key = BlsSecretKey.FromBytes(TestData.DecryptOnce(path, password));
 

@@ -54,9 +54,13 @@ public static class ObolKeys
         BlsSecretKey key;
         try
         {
-            var keystore = Eip2335Keystore.Load(keystoreFile);
+            var keystore = Eip2335Keystore.Parse(File.ReadAllText(keystoreFile));
             using var password = KeystorePassword.ReadFile(passwordFile);
             key = keystore.DecryptKey(password);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new KeyMaterialException($"{who}: cannot read {keystoreFile}: {e.Message}", e);
         }
         catch (WrongPasswordException e)
         {
