@@ -23,7 +23,23 @@ public static class AbiCodec
         return output.ToArray();
     }
 
-    public static object[] Decode(IReadOnlyList<AbiType> types, ReadOnlySpan<byte> data) => DecodeTuple(types, data, 0);
+    public static object[] Decode(IReadOnlyList<AbiType> types, ReadOnlySpan<byte> data) =>
+        DecodeTuple(types, data, 0, new DecodeBudget(data.Length));
+
+    /// <summary>
+    /// In a well-formed encoding every decoded leaf value and every dynamic length owns at least one
+    /// word of its own. Hostile data can point many offsets at the same bytes and make a small input
+    /// decode into a huge tree; counting against the word total stops that.
+    /// </summary>
+    private sealed class DecodeBudget(int dataLength)
+    {
+        private long _remaining = dataLength / 32;
+
+        public void Spend()
+        {
+            if (--_remaining < 0) throw new FormatException("ABI data reuses the same bytes for more values than it holds");
+        }
+    }
 
     private static void EncodeTuple(IReadOnlyList<AbiType> types, IReadOnlyList<object?> values, Stream output)
     {
@@ -100,7 +116,7 @@ public static class AbiCodec
         }
     }
 
-    private static object[] DecodeTuple(IReadOnlyList<AbiType> types, ReadOnlySpan<byte> data, int start)
+    private static object[] DecodeTuple(IReadOnlyList<AbiType> types, ReadOnlySpan<byte> data, int start, DecodeBudget budget)
     {
         var result = new object[types.Count];
         var head = start;
@@ -110,19 +126,20 @@ public static class AbiCodec
             {
                 var offset = ReadLength(data, head, "offset");
                 if (offset > data.Length - start) throw Truncated(type);
-                result[i] = DecodeValue(type, data, start + offset);
+                result[i] = DecodeValue(type, data, start + offset, budget);
             }
             else
             {
-                result[i] = DecodeValue(type, data, head);
+                result[i] = DecodeValue(type, data, head, budget);
             }
             head += type.HeadSize;
         }
         return result;
     }
 
-    private static object DecodeValue(AbiType type, ReadOnlySpan<byte> data, int at)
+    private static object DecodeValue(AbiType type, ReadOnlySpan<byte> data, int at, DecodeBudget budget)
     {
+        if (type.Kind is not (AbiKind.Tuple or AbiKind.Array) || type is { Kind: AbiKind.Array, ArrayLength: null }) budget.Spend();
         switch (type.Kind)
         {
             case AbiKind.UInt:
@@ -161,9 +178,9 @@ public static class AbiCodec
                 var first = type.ArrayLength is null ? at + 32 : at;
                 // Every element takes at least one word, so a count larger than the data is malformed (and would otherwise allocate freely).
                 if ((long)count * 32 > data.Length - first) throw Truncated(type);
-                return DecodeTuple(Enumerable.Repeat(type.Element!, count).ToArray(), data, first);
+                return DecodeTuple(Enumerable.Repeat(type.Element!, count).ToArray(), data, first, budget);
             default:
-                return DecodeTuple(type.Components, data, at);
+                return DecodeTuple(type.Components, data, at, budget);
         }
     }
 

@@ -98,11 +98,9 @@ public sealed class EthRpcClient
             Content = new StringContent(body, Encoding.UTF8, new MediaTypeHeaderValue("application/json")),
         };
         HttpResponseMessage response;
-        string text;
         try
         {
             response = await _http.SendAsync(request, token);
-            text = await response.Content.ReadAsStringAsync(token);
         }
         catch (HttpRequestException ex)
         {
@@ -114,6 +112,15 @@ public sealed class EthRpcClient
         }
         using (response)
         {
+            string text;
+            try
+            {
+                text = await response.Content.ReadAsStringAsync(token);
+            }
+            catch (HttpRequestException ex)
+            {
+                throw new RpcTransportException($"{method}: the answer was cut off ({ex.Message})", isTransient: true, inner: ex);
+            }
             JsonDocument? document = null;
             try
             {

@@ -134,6 +134,21 @@ public class AbiTests
     }
 
     [Fact]
+    public void Rejects_data_whose_offsets_reuse_the_same_bytes_over_and_over()
+    {
+        // Outer uint256[][] of 64 elements, every offset pointing at one inner array of 60 elements:
+        // 64 * 60 values from ~128 words. A decoder that follows offsets blindly multiplies its input.
+        const int outer = 64, inner = 60;
+        var words = new List<BigInteger> { 32, outer };
+        words.AddRange(Enumerable.Repeat(new BigInteger(outer * 32), outer));
+        words.Add(inner);
+        words.AddRange(Enumerable.Range(0, inner).Select(i => new BigInteger(i)));
+        var data = AbiCodec.Encode(words.Select(_ => AbiType.Parse("uint256")).ToArray(), words.Cast<object?>().ToArray());
+        var ex = Assert.Throws<FormatException>(() => AbiCodec.Decode([AbiType.Parse("uint256[][]")], data));
+        Assert.Contains("reuses", ex.Message);
+    }
+
+    [Fact]
     public void Decodes_error_string_panic_and_custom_errors()
     {
         var error = AbiFunction.Parse("Error(string)").EncodeCall("not enough");
