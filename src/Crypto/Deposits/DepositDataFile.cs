@@ -56,14 +56,17 @@ public static class DepositDataFile
         using var document = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = options.MaxDepth });
         if (document.RootElement.ValueKind != JsonValueKind.Array)
             return FileIssue(DepositProblem.NotAnArray, $"expected a JSON array of deposits, found {Describe(document.RootElement.ValueKind)}");
-        if (document.RootElement.GetArrayLength() == 0)
+        var count = document.RootElement.GetArrayLength();
+        if (count == 0)
             return FileIssue(DepositProblem.NoValidators, "the file lists no validators");
+        if (count > options.MaxValidators)
+            return FileIssue(DepositProblem.TooManyValidators, $"the file lists {count} validators; split it into files of at most {options.MaxValidators}");
 
         var batch = new BatchState(network, vault);
         var position = 0;
         foreach (var element in document.RootElement.EnumerateArray())
             batch.Check(element, position++);
-        return new DepositDataReport(batch.Accepted, batch.Issues);
+        return batch.Finish();
     }
 
     private static DepositDataReport TooLarge(DepositDataOptions options) =>
@@ -104,25 +107,79 @@ public static class DepositDataFile
         _ => "null",
     };
 
-    /// <summary>What one file's entries have established so far: seen keys and the batch's credential type.</summary>
+    /// <summary>
+    /// One file's entries: each is first checked on its own (shape, network, credentials, amount, roots,
+    /// repeats), then the survivors' signatures are checked together, then the batch-wide rule on
+    /// credential types is applied in file order.
+    /// </summary>
     private sealed class BatchState(Network network, Address vault)
     {
-        private readonly HashSet<BlsPublicKey> _seen = [];
-        private WithdrawalCredentialType? _batchType;
+        // Signatures are batch-verified in chunks (one multi-pairing per chunk, chunks in parallel);
+        // a chunk that fails is re-checked one by one to name the bad entries.
+        private const int SignatureChunk = 32;
 
-        public List<DepositValidator> Accepted { get; } = [];
-        public List<DepositIssue> Issues { get; } = [];
+        private readonly HashSet<BlsPublicKey> _seen = [];
+        private readonly List<(int Position, DepositValidator Validator)> _candidates = [];
+        private readonly List<DepositIssue> _issues = [];
 
         public void Check(JsonElement element, int position)
         {
-            var issue = CheckEntry(element, position, out var validator);
-            if (issue is not null) Issues.Add(issue);
-            else Accepted.Add(validator!);
+            if (CheckEntry(element, position) is { } issue) _issues.Add(issue);
         }
 
-        private DepositIssue? CheckEntry(JsonElement element, int position, out DepositValidator? validator)
+        public DepositDataReport Finish()
         {
-            validator = null;
+            var keyValid = new bool[_candidates.Count];
+            var signatureValid = new bool[_candidates.Count];
+            var chunks = Enumerable.Range(0, _candidates.Count).Chunk(SignatureChunk);
+            Parallel.ForEach(chunks, chunk => VerifyChunk(chunk, keyValid, signatureValid));
+
+            var accepted = new List<DepositValidator>();
+            WithdrawalCredentialType? batchType = null;
+            for (var i = 0; i < _candidates.Count; i++)
+            {
+                var (position, validator) = _candidates[i];
+                if (!keyValid[i])
+                    _issues.Add(new DepositIssue(DepositProblem.InvalidPublicKey, "pubkey is not a valid BLS12-381 public key", position, validator.PublicKey));
+                else if (!signatureValid[i])
+                    _issues.Add(new DepositIssue(DepositProblem.InvalidSignature, $"the deposit signature does not verify for {network.Name}", position, validator.PublicKey));
+                else
+                {
+                    // The batch type is fixed by the first fully valid entry, so one stray entry cannot reject the rest.
+                    batchType ??= validator.CredentialType;
+                    if (validator.CredentialType == batchType)
+                        accepted.Add(validator);
+                    else
+                        _issues.Add(new DepositIssue(DepositProblem.MixedCredentialTypes,
+                            $"0x{(byte)validator.CredentialType:x2} credentials in a batch of 0x{(byte)batchType:x2} credentials; put each type in its own file",
+                            position, validator.PublicKey));
+                }
+            }
+            return new DepositDataReport(accepted, [.. _issues.OrderBy(i => i.Position)]);
+        }
+
+        private void VerifyChunk(int[] chunk, bool[] keyValid, bool[] signatureValid)
+        {
+            var sets = new List<(int Index, SignatureSet Set)>();
+            foreach (var i in chunk)
+            {
+                var v = _candidates[i].Validator;
+                keyValid[i] = BlsScheme.KeyValidate(v.PublicKey);
+                if (!keyValid[i]) continue;
+                var message = new DepositMessage(v.PublicKey, v.WithdrawalCredentials, v.Amount);
+                sets.Add((i, new SignatureSet(v.PublicKey, DepositSigning.SigningRoot(network, message).ToArray(), v.Signature)));
+            }
+            if (sets.Count == 0) return;
+            if (BlsScheme.BatchVerify([.. sets.Select(s => s.Set)]))
+            {
+                foreach (var (i, _) in sets) signatureValid[i] = true;
+                return;
+            }
+            foreach (var (i, set) in sets) signatureValid[i] = BlsScheme.Verify(set.PublicKey, set.Message, set.Signature);
+        }
+
+        private DepositIssue? CheckEntry(JsonElement element, int position)
+        {
             if (element.ValueKind != JsonValueKind.Object)
                 return new DepositIssue(DepositProblem.NotAnObject, $"expected an object, found {Describe(element.ValueKind)}", position);
 
@@ -171,18 +228,7 @@ public static class DepositDataFile
                 return entry.Fail(DepositProblem.DepositDataRootMismatch,
                     $"deposit_data_root does not match the entry's fields (computed {dataRoot})");
 
-            if (!BlsScheme.KeyValidate(publicKey))
-                return entry.Fail(DepositProblem.InvalidPublicKey, "pubkey is not a valid BLS12-381 public key");
-            if (!DepositSigning.Verify(network, data.Message, signature))
-                return entry.Fail(DepositProblem.InvalidSignature, $"the deposit signature does not verify for {network.Name}");
-
-            // The batch type is fixed by the first entry that is otherwise good, so one stray entry cannot reject the rest.
-            _batchType ??= type;
-            if (type != _batchType)
-                return entry.Fail(DepositProblem.MixedCredentialTypes,
-                    $"0x{(byte)type:x2} credentials in a batch of 0x{(byte)_batchType:x2} credentials; put each type in its own file");
-
-            validator = new DepositValidator(publicKey, credentials, amount, signature, dataRoot);
+            _candidates.Add((position, new DepositValidator(publicKey, credentials, amount, signature, dataRoot)));
             return null;
         }
 

@@ -23,6 +23,7 @@ public enum DepositProblem
     TooDeep,
     NotAnArray,
     NoValidators,
+    TooManyValidators,
 
     // One entry of the array.
     NotAnObject,

@@ -47,6 +47,7 @@ public class HostileDepositFileTests
         new("string at top level", () => Utf8("\"deposits\""), DepositProblem.NotAnArray, "found a string", null),
         new("null at top level", () => Utf8("null"), DepositProblem.NotAnArray, "found null", null),
         new("empty array", () => Utf8("[]"), DepositProblem.NoValidators, "no validators", null),
+        new("10,001 entries", () => Utf8("[" + string.Join(",", Enumerable.Repeat("{}", 10_001)) + "]"), DepositProblem.TooManyValidators, "lists 10001 validators", null),
         new("UTF-16 with byte order mark", () => [.. Encoding.Unicode.GetPreamble(), .. Encoding.Unicode.GetBytes("[]")], DepositProblem.NotUtf8, "UTF-16", null),
         new("invalid UTF-8 inside a string", () => [.. Utf8("[{\"network_name\":\"ho"), 0xC3, 0x28, .. Utf8("di\"}]")], DepositProblem.NotUtf8, "not valid UTF-8", null),
         new("50 MB file", () => Enumerable.Repeat((byte)' ', 50 * 1024 * 1024).Prepend((byte)'[').ToArray(), DepositProblem.TooLarge, "larger than 10485760 bytes", null),
@@ -159,6 +160,7 @@ public class HostileDepositFileTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => DepositDataFile.Validate(Bytes(Hoodi01), Networks.Hoodi, LighthouseVault, new DepositDataOptions { MaxDepth = 1 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => DepositDataFile.Validate(Bytes(Hoodi01), Networks.Hoodi, LighthouseVault, new DepositDataOptions { MaxBytes = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => DepositDataFile.Validate(Bytes(Hoodi01), Networks.Hoodi, LighthouseVault, new DepositDataOptions { MaxValidators = 0 }));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using DvtBus.Bls;
 using DvtBus.Crypto.Consensus;
 using DvtBus.Crypto.Deposits;
 using DvtBus.Primitives;
@@ -134,6 +135,37 @@ public class SignatureCheckedDepositTests
 
         entry["network_name"] = "mainnet";
         Assert.Equal(DepositProblem.WrongNetworkName, Assert.Single(DepositDataFile.Validate(FileOf(entry), devnet, LighthouseVault).Issues).Problem);
+    }
+
+    [Fact]
+    public void Finds_the_one_bad_signature_in_a_batch_larger_than_one_verification_chunk()
+    {
+        var credentials = WithdrawalCredentials.ForVault(WithdrawalCredentialType.Execution, LighthouseVault);
+        var entries = new List<JsonObject>();
+        for (var i = 1; i <= 34; i++)
+        {
+            var secret = new byte[32];
+            secret[31] = (byte)i;
+            using var key = BlsSecretKey.FromBytes(secret);
+            var message = new DepositMessage(key.PublicKey, credentials, 32_000_000_000);
+            var signature = DepositSigning.Sign(Networks.Hoodi, key, message);
+            entries.Add(new JsonObject
+            {
+                ["pubkey"] = Hex.Encode(key.PublicKey.Span, prefix: false),
+                ["withdrawal_credentials"] = Hex.Encode(credentials.Span, prefix: false),
+                ["amount"] = 32_000_000_000,
+                ["signature"] = Hex.Encode(signature.Span, prefix: false),
+                ["fork_version"] = "10000910",
+            });
+        }
+        entries[33]["signature"] = (string)entries[32]["signature"]!;
+
+        var report = Check(FileOf([.. entries.Select(WithRecomputedRoots)]));
+
+        Assert.Equal(33, report.Accepted.Count);
+        var issue = Assert.Single(report.Issues);
+        Assert.Equal((DepositProblem.InvalidSignature, 33), (issue.Problem, issue.Position));
+        Assert.Equal(entries.Take(33).Select(e => (string)e["pubkey"]!), report.Accepted.Select(v => Hex.Encode(v.PublicKey.Span, prefix: false)));
     }
 
     [Fact]
