@@ -155,6 +155,28 @@ public class Eip2335KeystoreTests
         Assert.Contains("pubkey", error.Message);
     }
 
+    [Theory]
+    [InlineData(KdfFunction.Scrypt, 1000)]
+    [InlineData(KdfFunction.Pbkdf2, 0)]
+    public void Refuses_to_encrypt_with_unusable_kdf_options(KdfFunction function, int cost)
+    {
+        using var pw = KeystorePassword.FromText("x");
+
+        Assert.Throws<ArgumentException>(() => Eip2335Keystore.Encrypt(Secret, pw, new KdfOptions(function, cost)));
+    }
+
+    [Fact]
+    public void String_form_shows_the_public_key_but_no_secret()
+    {
+        using var key = BlsSecretKey.FromBytes(Secret);
+        using var pw = KeystorePassword.FromText("x");
+
+        var text = Eip2335Keystore.Encrypt(key, pw, new KdfOptions(KdfFunction.Pbkdf2, 16)).ToString();
+
+        Assert.Contains("0x9612d7a7", text);
+        Assert.DoesNotContain("19d6689c", text);
+    }
+
     [Fact]
     public void Missing_keystore_file_names_the_file()
     {

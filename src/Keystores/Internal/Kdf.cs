@@ -30,7 +30,14 @@ internal sealed class Kdf
     {
         ArgumentNullException.ThrowIfNull(options);
         var kdf = new Kdf(options.Function, RandomNumberGenerator.GetBytes(32), options.Cost, 8, 1);
-        kdf.Validate();
+        try
+        {
+            kdf.Validate();
+        }
+        catch (KeyMaterialException e)
+        {
+            throw new ArgumentException(e.Message, nameof(options));
+        }
         return kdf;
     }
 
@@ -73,9 +80,20 @@ internal sealed class Kdf
             throw new KeyMaterialException($"scrypt n = {Cost}, r = {R}, p = {P} needs more than 1 GiB");
     }
 
-    public byte[] Derive(ReadOnlySpan<byte> password) => Function == KdfFunction.Pbkdf2
-        ? Rfc2898DeriveBytes.Pbkdf2(password, Salt, Cost, HashAlgorithmName.SHA256, KeyLength)
-        : SCrypt.Generate(password.ToArray(), Salt, Cost, R, P, KeyLength);
+    public byte[] Derive(ReadOnlySpan<byte> password)
+    {
+        if (Function == KdfFunction.Pbkdf2)
+            return Rfc2898DeriveBytes.Pbkdf2(password, Salt, Cost, HashAlgorithmName.SHA256, KeyLength);
+        var copy = password.ToArray();
+        try
+        {
+            return SCrypt.Generate(copy, Salt, Cost, R, P, KeyLength);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(copy);
+        }
+    }
 
     public string FunctionName => Function == KdfFunction.Pbkdf2 ? "pbkdf2" : "scrypt";
 
