@@ -1,8 +1,12 @@
 using DvtBus.Hosting;
+using DvtBus.Sidecar.Worker;
+using DvtBus.Sidecar.Worker.Keys;
 
 const string Daemon = "sidecar";
 var builder = DaemonHost.CreateBuilder(Daemon, args);
-builder.AddDvtBus(Daemon, bus => { });
+builder.AddSidecarKeys();
+builder.AddExitSigning();
+builder.AddSidecarTransport(Daemon);
 
 var app = builder.Build();
 app.MapOperationalEndpoints();

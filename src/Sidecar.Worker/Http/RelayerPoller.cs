@@ -1,0 +1,91 @@
+using System.Text.Json;
+using DvtBus.Primitives;
+using DvtBus.Sidecar.Worker.Exits;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace DvtBus.Sidecar.Worker.Http;
+
+/// <summary>
+/// HTTP mode: polls a relayer that speaks the StakeWise API, signs the pending exits of held validators
+/// whose <c>share_indexes_ready</c> lacks one of our share indexes, and posts the shares, one request
+/// per share index. Signs only when the relayer serves this sidecar's own network.
+/// </summary>
+internal sealed partial class RelayerPoller(
+    RelayerClient client, ExitSigner signer, SidecarMetrics metrics, IOptions<SidecarOptions> options, ILogger<RelayerPoller> logger)
+    : BackgroundService
+{
+    private const int SharesPerRequest = 100;
+    private string? _reportedNetwork;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.Relayer.PollInterval);
+        do
+        {
+            try
+            {
+                await PollOnceAsync(stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested
+                && e is HttpRequestException or JsonException or TaskCanceledException or NotSupportedException)
+            {
+                metrics.Polled("error");
+                PollFailed(logger, e.GetType().Name, e.Message);
+            }
+        }
+        while (await timer.TickAsync(stoppingToken));
+    }
+
+    /// <returns>How many shares were posted.</returns>
+    internal async Task<int> PollOnceAsync(CancellationToken cancellationToken)
+    {
+        var network = await client.GetNetworkAsync(cancellationToken);
+        if (!signer.IsOwnNetwork(network))
+        {
+            metrics.Polled("other_network");
+            if (_reportedNetwork != network) WrongNetwork(logger, network, signer.Network.Name);
+            _reportedNetwork = network;
+            return 0;
+        }
+        _reportedNetwork = null;
+
+        var byShareIndex = new SortedDictionary<ulong, List<ExitSignatureItem>>();
+        foreach (var exit in await client.GetExitsAsync(cancellationToken))
+        {
+            if (exit.IsExitSignatureReady || !BlsPublicKey.TryParse(exit.PublicKey, out var validator) || !signer.Holds(validator)) continue;
+            var ready = exit.ShareIndexesReady ?? [];
+            foreach (var share in signer.Sign(validator, exit.ValidatorIndex))
+            {
+                if (ready.Contains(share.Id)) continue;
+                if (!byShareIndex.TryGetValue(share.Id, out var items)) byShareIndex[share.Id] = items = [];
+                items.Add(new ExitSignatureItem(validator.ToString(), share.Signature.ToString()));
+            }
+        }
+
+        var posted = 0;
+        foreach (var (shareIndex, items) in byShareIndex)
+        {
+            foreach (var chunk in items.Chunk(SharesPerRequest))
+            {
+                await client.SubmitAsync(new ExitSignatureRequest(shareIndex, chunk), cancellationToken);
+                posted += chunk.Length;
+                metrics.Submitted(chunk.Length);
+            }
+        }
+        metrics.Polled("ok");
+        if (posted > 0) Posted(logger, posted, byShareIndex.Count);
+        return posted;
+    }
+
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Posted {Shares} exit-signature shares for {ShareIndexes} share indexes")]
+    private static partial void Posted(ILogger logger, int shares, int shareIndexes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Relayer poll failed ({Type}: {Reason}); retrying at the next interval")]
+    private static partial void PollFailed(ILogger logger, string type, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The relayer serves network {Relayer}, this sidecar signs for {Own} only: fix Sidecar:Relayer:Url or Sidecar:Network")]
+    private static partial void WrongNetwork(ILogger logger, string relayer, string own);
+}
