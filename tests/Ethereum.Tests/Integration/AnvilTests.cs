@@ -201,6 +201,23 @@ public class AnvilTests(AnvilNode anvil) : IClassFixture<AnvilNode>
     }
 
     [Fact]
+    public async Task Concurrent_sends_from_one_sender_get_consecutive_nonces()
+    {
+        var rpc = Rpc();
+        using var key = DevKey(9);
+        var sender = new TransactionSender(rpc, key, anvil.ChainId);
+        var (contract, _) = await DeployProbeAsync(sender, 0);
+        var first = await rpc.GetTransactionCountAsync(key.Address, BlockTag.Pending);
+
+        var sent = await Task.WhenAll(Enumerable.Range(1, 6).Select(i =>
+            sender.SendAsync(new TransactionRequest(contract, Store.EncodeCall(new BigInteger(100 + i), "n" + i), GasLimit: 200_000))));
+
+        Assert.Equal(Enumerable.Range(0, 6).Select(i => first + (ulong)i), sent.Select(s => s.Transaction.Nonce).Order());
+        foreach (var transaction in sent)
+            Assert.True((await rpc.WaitForReceiptAsync(transaction.Hash, pollInterval: TimeSpan.FromMilliseconds(20))).Succeeded);
+    }
+
+    [Fact]
     public async Task Waits_for_the_requested_confirmations()
     {
         var rpc = Rpc();
