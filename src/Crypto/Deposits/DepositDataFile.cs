@@ -27,15 +27,18 @@ public static class DepositDataFile
         options.Check();
         var buffer = new byte[Math.Min(options.MaxBytes + 1L, 1 << 20)];
         using var content = new MemoryStream();
-        int read;
-        while ((read = await json.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        while (content.Length <= options.MaxBytes)
         {
+            var wanted = (int)Math.Min(buffer.Length, options.MaxBytes + 1L - content.Length);
+            var read = await json.ReadAsync(buffer.AsMemory(0, wanted), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+                return Validate(content.GetBuffer().AsSpan(0, (int)content.Length), network, vault, options);
             content.Write(buffer, 0, read);
-            if (content.Length > options.MaxBytes) return TooLarge(options);
         }
-        return Validate(content.GetBuffer().AsSpan(0, (int)content.Length), network, vault, options);
+        return TooLarge(options);
     }
 
+    /// <summary>Checks a whole file held in memory (UTF-8, with or without a byte order mark).</summary>
     public static DepositDataReport Validate(ReadOnlySpan<byte> json, Network network, Address vault, DepositDataOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(network);
