@@ -48,6 +48,12 @@ public sealed class AnvilNode : IAsyncLifetime, IDisposable
             {
                 Kill();
             }
+            catch
+            {
+                // A failed start must leave no anvil behind, whether or not the runner disposes the fixture.
+                Kill();
+                throw;
+            }
         }
     }
 

@@ -47,7 +47,15 @@ public static class Solc
             var stdout = process.StandardOutput.ReadToEndAsync();
             var stderr = process.StandardError.ReadToEndAsync();
             using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-            await process.WaitForExitAsync(timeout.Token);
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException("solcjs did not finish within 2 minutes");
+            }
             if (process.ExitCode != 0)
                 throw new InvalidOperationException($"solcjs failed ({process.ExitCode}): {await stderr}{await stdout}");
             var contracts = new Dictionary<string, CompiledContract>(StringComparer.Ordinal);
