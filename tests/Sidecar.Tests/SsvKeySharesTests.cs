@@ -194,4 +194,24 @@ public sealed class SsvKeyFileTests
         Assert.Contains("wrong password", error.Message);
         Assert.DoesNotContain("12345678", error.Message);
     }
+
+    [Fact]
+    public async Task Refuses_a_share_given_twice_through_the_keyshares_file_and_an_event()
+    {
+        const string ceremony = "4_operators_1_validator";
+        var keyshares = SsvFixtures.Ceremony(ceremony, "keyshares.json");
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(keyshares));
+        var payload = doc.RootElement.GetProperty("shares")[0].GetProperty("payload");
+        var settings = SidecarSettings.Base("ssv-twice", "mainnet");
+        SidecarSettings.AddSsvOperator(settings, 0, 22, SsvFixtures.KeyFile(22), SsvFixtures.PasswordFile(22), keyshares);
+        settings["Sidecar:Ssv:Operators:0:Validators:0:PublicKey"] = payload.GetProperty("publicKey").GetString();
+        settings["Sidecar:Ssv:Operators:0:Validators:0:Shares"] = payload.GetProperty("sharesData").GetString();
+        var ids = SsvFixtures.OperatorIds(ceremony);
+        for (var i = 0; i < ids.Length; i++) settings[$"Sidecar:Ssv:Operators:0:Validators:0:OperatorIds:{i}"] = ids[i].ToString();
+
+        var error = await Assert.ThrowsAsync<KeyLoadException>(() => LoadedSidecar.LoadAsync(settings));
+
+        Assert.Contains("share index 22 of validator 0x801bca4e", error.Message);
+        Assert.Contains("configured twice", error.Message);
+    }
 }
