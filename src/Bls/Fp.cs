@@ -30,7 +30,6 @@ internal readonly struct Fp : IField<Fp>
     public static Fp One { get; } = new(0x760900000002fffd, 0xebf4000bc40c0002, 0x5f48985753c758ba,
         0x77ce585370525745, 0x5c071a97a256ec6d, 0x15f65ec3fa80e493);
     public static Fp CurveB { get; } = FromUInt64(4);
-    public static Fp CurveB3 { get; } = FromUInt64(12);
     // 2^256 mod p: folds the high half of a 64-byte hash output (RFC 9380 hash_to_field).
     private static readonly Fp TwoTo256 = FromBigInteger(BigInteger.Pow(2, 256));
     private static readonly ulong[] PMinus2 = Limbs(Modulus - 2);
@@ -202,6 +201,13 @@ internal readonly struct Fp : IField<Fp>
 
     public Fp Square() => this * this;
     public Fp Double() => this + this;
+
+    /// <summary>3b x = 12 x by additions.</summary>
+    public static Fp MulByB3(Fp x)
+    {
+        var x4 = x.Double().Double();
+        return x4.Double() + x4;
+    }
 
     public static Fp Select(Fp a, Fp b, ulong mask) => new(
         (a.L0 & ~mask) | (b.L0 & mask), (a.L1 & ~mask) | (b.L1 & mask), (a.L2 & ~mask) | (b.L2 & mask),

@@ -16,7 +16,6 @@ internal readonly struct Fp2 : IField<Fp2>
     public static Fp2 Zero => default;
     public static Fp2 One { get; } = new(Fp.One, Fp.Zero);
     public static Fp2 CurveB { get; } = new(Fp.FromUInt64(4), Fp.FromUInt64(4));
-    public static Fp2 CurveB3 { get; } = new(Fp.FromUInt64(12), Fp.FromUInt64(12));
     private static readonly Fp InvTwo = Fp.FromUInt64(2).Invert();
 
     public bool IsZero => C0.IsZero & C1.IsZero;
@@ -43,6 +42,14 @@ internal readonly struct Fp2 : IField<Fp2>
     }
 
     public Fp2 Double() => this + this;
+
+    /// <summary>3b x = 12 (1 + u) x by additions.</summary>
+    public static Fp2 MulByB3(Fp2 x)
+    {
+        var t = x.MulByXi();
+        var t4 = t.Double().Double();
+        return t4.Double() + t4;
+    }
 
     /// <summary>Multiplication by the sextic non-residue xi = 1 + u.</summary>
     internal Fp2 MulByXi() => new(C0 - C1, C0 + C1);

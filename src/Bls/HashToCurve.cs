@@ -67,12 +67,14 @@ internal static class HashToCurve
     }
 
     /// <summary>Simplified SWU onto E' (RFC 9380 section 6.6.2) for any field; returns affine (x, y).</summary>
-    private static (F X, F Y) Sswu<F>(F u, F a, F b, F z, Func<F, (bool, F)> sqrt, Func<F, ulong> sgn0)
+    /// <param name="minusBOverA">-B / A</param>
+    /// <param name="bOverZa">B / (Z A), the exceptional-case x</param>
+    private static (F X, F Y) Sswu<F>(F u, F a, F b, F z, F minusBOverA, F bOverZa, Func<F, (bool, F)> sqrt, Func<F, ulong> sgn0)
         where F : unmanaged, IField<F>
     {
         var zu2 = z * u.Square();
         var den = zu2.Square() + zu2;
-        F x1 = den.IsZero ? b * (z * a).Invert() : (-b * a.Invert()) * (F.One + den.Invert());
+        F x1 = den.IsZero ? bOverZa : minusBOverA * (F.One + den.Invert());
         var gx1 = (x1.Square() + a) * x1 + b;
         var (ok, y) = sqrt(gx1);
         var x = x1;
@@ -107,20 +109,24 @@ internal static class HashToCurve
     private static readonly Fp2 G2A = new(Fp.Zero, Fp.FromUInt64(240));
     private static readonly Fp2 G2B = new(Fp.FromUInt64(1012), Fp.FromUInt64(1012));
     private static readonly Fp2 G2Z = new(-Fp.FromUInt64(2), -Fp.One);
+    private static readonly Fp2 G2MinusBOverA = -G2B * G2A.Invert();
+    private static readonly Fp2 G2BOverZa = G2B * (G2Z * G2A).Invert();
 
     private static Point<Fp2> MapToG2(Fp2 u)
     {
-        var (x, y) = Sswu(u, G2A, G2B, G2Z, v => (v.TrySqrt(out var r), r), v => v.Sgn0);
+        var (x, y) = Sswu(u, G2A, G2B, G2Z, G2MinusBOverA, G2BOverZa, v => (v.TrySqrt(out var r), r), v => v.Sgn0);
         return Isogeny(x, y, Iso3.XNum, Iso3.XDen, Iso3.YNum, Iso3.YDen);
     }
 
     private static readonly Fp G1A = Fp.FromHex("144698a3b8e9433d693a02c96d4982b0ea985383ee66a8d8e8981aefd881ac98936f8da0e0f97f5cf428082d584c1d");
     private static readonly Fp G1B = Fp.FromHex("12e2908d11688030018b12e8753eee3b2016c1f0f24f4070a0b9c14fcef35ef55a23215a316ceaa5d1cc48e98e172be0");
     private static readonly Fp G1Z = Fp.FromUInt64(11);
+    private static readonly Fp G1MinusBOverA = -G1B * G1A.Invert();
+    private static readonly Fp G1BOverZa = G1B * (G1Z * G1A).Invert();
 
     private static Point<Fp> MapToG1(Fp u)
     {
-        var (x, y) = Sswu(u, G1A, G1B, G1Z, v => (v.TrySqrt(out var r), r), v => v.Parity);
+        var (x, y) = Sswu(u, G1A, G1B, G1Z, G1MinusBOverA, G1BOverZa, v => (v.TrySqrt(out var r), r), v => v.Parity);
         return Isogeny(x, y, Iso11.XNum, Iso11.XDen, Iso11.YNum, Iso11.YDen);
     }
 }

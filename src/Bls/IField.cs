@@ -18,8 +18,8 @@ internal interface IField<T> where T : unmanaged, IField<T>
     static abstract T Select(T a, T b, ulong mask);
     /// <summary>b of the BLS12-381 curve over this field: 4 for E(Fp), 4(1 + u) for the twist E'(Fp2).</summary>
     static abstract T CurveB { get; }
-    /// <summary>3b, as the complete formulas use it.</summary>
-    static abstract T CurveB3 { get; }
+    /// <summary>Multiplication by 3b, as the complete formulas use it (additions only: b is small).</summary>
+    static abstract T MulByB3(T x);
     T Square();
     T Invert();
     bool IsZero { get; }

@@ -26,7 +26,6 @@ internal readonly struct Point<F> where F : unmanaged, IField<F>
 
     public static Point<F> operator +(Point<F> p, Point<F> q)
     {
-        F b3 = F.CurveB3;
         F t0 = p.X * q.X, t1 = p.Y * q.Y, t2 = p.Z * q.Z;
         F t3 = (p.X + p.Y) * (q.X + q.Y);
         F t4 = t0 + t1;
@@ -39,10 +38,10 @@ internal readonly struct Point<F> where F : unmanaged, IField<F>
         y3 = x3 - y3;
         x3 = t0 + t0;
         t0 = x3 + t0;
-        t2 = b3 * t2;
+        t2 = F.MulByB3(t2);
         F z3 = t1 + t2;
         t1 -= t2;
-        y3 = b3 * y3;
+        y3 = F.MulByB3(y3);
         x3 = t4 * y3;
         t2 = t3 * t1;
         x3 = t2 - x3;
@@ -59,14 +58,13 @@ internal readonly struct Point<F> where F : unmanaged, IField<F>
 
     internal Point<F> Double()
     {
-        F b3 = F.CurveB3;
         F t0 = Y.Square();
         F z3 = t0 + t0;
         z3 += z3;
         z3 += z3;
         F t1 = Y * Z;
         F t2 = Z.Square();
-        t2 = b3 * t2;
+        t2 = F.MulByB3(t2);
         F x3 = t2 * z3;
         F y3 = t0 + t2;
         z3 = t1 * z3;
@@ -105,6 +103,12 @@ internal readonly struct Point<F> where F : unmanaged, IField<F>
             x = F.Zero;
             y = F.Zero;
             return false;
+        }
+        if (Z == F.One)
+        {
+            x = X;
+            y = Y;
+            return true;
         }
         var inv = Z.Invert();
         x = X * inv;
