@@ -36,7 +36,7 @@ _dvt_services_up() {
   # Undone only if the start fails; after success the services outlive this script.
   dvt_at_exit "dvt_services_stop '$DVT_DEV_BASE'; dvt_remove_base '$DVT_DEV_BASE'"
   dvt_services_start "$DVT_DEV_BASE" || dvt_die "services did not start"
-  DVT_CLEANUPS=()
+  dvt_keep_on_exit
   mkdir -p "$(dirname "$DVT_DEV_STATE")"
   cp "$DVT_DEV_BASE/services.env" "$DVT_DEV_STATE"
   echo "services are up ($DVT_DEV_BASE)"

@@ -12,6 +12,9 @@ DVT_CHILD=
 
 dvt_at_exit() { DVT_CLEANUPS+=("$1"); }
 
+# Drops the registered actions without running them: what they would undo is meant to stay.
+dvt_keep_on_exit() { DVT_CLEANUPS=(); }
+
 # Runs the registered actions now (newest first) and forgets them; safe to call again.
 dvt_cleanup_now() {
   local i action

@@ -41,14 +41,11 @@ postgres_running() {
   dvt_pid_alive "$pid" postgres
 }
 
-_postgres_show_logs() {
-  local dir f
-  dir=$(_postgres_dir "$1")
-  for f in "$dir/initdb.log" "$dir/server.log"; do
-    [[ -s $f ]] || continue
-    dvt_log "---- last lines of $f"
-    tail -n 40 "$f" >&2
-  done
+_postgres_show_log() {
+  local file=$1
+  [[ -s $file ]] || return 0
+  dvt_log "---- last lines of $file"
+  tail -n 40 "$file" >&2
 }
 
 postgres_start() {
@@ -65,7 +62,7 @@ postgres_start() {
   if ! _postgres_as_owner "$dir" "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --no-sync \
     -E UTF8 --locale=C >"$dir/initdb.log" 2>&1; then
     dvt_log "initdb failed"
-    _postgres_show_logs "$base"
+    _postgres_show_log "$dir/initdb.log"
     return 1
   fi
   printf '%s\n' "$port" >"$dir/port"
@@ -75,7 +72,8 @@ postgres_start() {
     -o "-c listen_addresses=127.0.0.1 -p $port -k $dir/sock -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
     >"$dir/pg_ctl.out" 2>&1; then
     dvt_log "PostgreSQL did not start"
-    _postgres_show_logs "$base"
+    _postgres_show_log "$dir/pg_ctl.out"
+    _postgres_show_log "$dir/server.log"
     return 1
   fi
 }

@@ -30,7 +30,7 @@ rabbitmq_cli() {
   (
     # shellcheck disable=SC1091
     . "$dir/node.env"
-    cd "$dir"
+    cd "$dir" || exit 1
     if [[ -n ${DVT_CLI_TIMEOUT:-} ]]; then
       exec timeout --foreground "$DVT_CLI_TIMEOUT" "$RABBITMQ_BIN_DIR/$tool" "$@"
     fi
@@ -117,7 +117,7 @@ ENV
   (
     # shellcheck disable=SC1091
     . "$dir/node.env"
-    cd "$dir"
+    cd "$dir" || exit 1
     exec setsid epmd -port "$epmd_port" -address 127.0.0.1 </dev/null >"$dir/log/epmd.out" 2>&1
   ) &
   echo $! >"$dir/epmd.pid"
@@ -131,7 +131,7 @@ ENV
   (
     # shellcheck disable=SC1091
     . "$dir/node.env"
-    cd "$dir"
+    cd "$dir" || exit 1
     exec setsid "$RABBITMQ_BIN_DIR/rabbitmq-server" </dev/null >"$dir/log/server.out" 2>&1
   ) &
   echo $! >"$dir/launcher.pid"
