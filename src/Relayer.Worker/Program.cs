@@ -1,10 +1,4 @@
 using DvtBus.Hosting;
+using DvtBus.Relayer;
 
-const string Daemon = "relayer";
-var builder = DaemonHost.CreateBuilder(Daemon, args);
-builder.AddDvtPostgres(schema: "relayer", typeof(Program).Assembly);
-builder.AddDvtBus(Daemon, bus => { });
-
-var app = builder.Build();
-app.MapOperationalEndpoints();
-return await app.RunDaemonAsync(Daemon);
+return await RelayerHost.Build(args).RunDaemonAsync(RelayerHost.Daemon);

@@ -1,0 +1,53 @@
+using DvtBus.Bls;
+using DvtBus.Contracts;
+using DvtBus.Primitives;
+
+namespace DvtBus.Relayer.Clusters;
+
+/// <summary>A validator's cluster as announced: its threshold and the public share at each share index.</summary>
+internal sealed record Cluster(BlsPublicKey ValidatorPublicKey, int Threshold, IReadOnlyDictionary<ulong, BlsPublicKey> PublicShares)
+{
+    public static Cluster From(AnnouncedValidator v) => new(
+        v.ValidatorPublicKey, v.Threshold, v.PublicShares.GroupBy(s => s.ShareIndex).ToDictionary(g => g.Key, g => g.First().PublicKey));
+
+    public bool SameAs(Cluster other) =>
+        ValidatorPublicKey == other.ValidatorPublicKey
+        && Threshold == other.Threshold
+        && PublicShares.Count == other.PublicShares.Count
+        && PublicShares.All(s => other.PublicShares.TryGetValue(s.Key, out var o) && o == s.Value);
+
+    /// <summary>
+    /// Why the announcement cannot be the cluster of its validator, or null when it can: the shares must be
+    /// well-formed, and several subsets of t public shares must each interpolate to the validator's key.
+    /// </summary>
+    public static string? Problem(AnnouncedValidator v)
+    {
+        if (!BlsScheme.KeyValidate(v.ValidatorPublicKey)) return "the validator public key is not a valid G1 point";
+        var shares = v.PublicShares;
+        if (shares.Count == 0) return "no public shares";
+        if (v.Threshold < 1 || v.Threshold > shares.Count) return $"threshold {v.Threshold} is not between 1 and the {shares.Count} public shares";
+        if (shares.Any(s => s.ShareIndex == 0)) return "share index 0 is the secret itself, never a share";
+        if (shares.Select(s => s.ShareIndex).Distinct().Count() != shares.Count) return "a share index appears twice";
+        if (shares.FirstOrDefault(s => !BlsScheme.KeyValidate(s.PublicKey)) is { } bad) return $"public share {bad.ShareIndex} is not a valid G1 point";
+        if (v.HeldShareIndexes.FirstOrDefault(i => shares.All(s => s.ShareIndex != i)) is var held and > 0)
+            return $"held share index {held} has no public share";
+
+        foreach (var subset in Subsets(shares, v.Threshold))
+        {
+            var recovered = BlsThreshold.RecoverPublicKey(subset.Select(s => new IndexedPublicKey(s.ShareIndex, s.PublicKey)).ToList());
+            if (recovered != v.ValidatorPublicKey)
+                return $"public shares {string.Join(",", subset.Select(s => s.ShareIndex))} do not interpolate to the validator key";
+        }
+        return null;
+    }
+
+    // The first t, the last t and a random t: a share inconsistent with the rest falls in at least one
+    // of them unless t = n, where the one subset is all of them.
+    private static IEnumerable<IReadOnlyList<IndexedPublicShare>> Subsets(IReadOnlyList<IndexedPublicShare> shares, int t)
+    {
+        yield return shares.Take(t).ToList();
+        if (t == shares.Count) yield break;
+        yield return shares.Skip(shares.Count - t).ToList();
+        yield return shares.OrderBy(_ => Random.Shared.Next()).Take(t).ToList();
+    }
+}

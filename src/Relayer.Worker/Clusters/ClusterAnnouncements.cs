@@ -1,0 +1,57 @@
+using DvtBus.Contracts;
+using DvtBus.Crypto.Consensus;
+using DvtBus.Relayer.Shares;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+
+namespace DvtBus.Relayer.Clusters;
+
+/// <summary>
+/// Learns each cluster from its sidecars (bus or HTTP): an announcement whose public shares do not
+/// interpolate to the validator key is refused, and two that disagree make the validator unusable
+/// until a person looks.
+/// </summary>
+internal sealed partial class ClusterAnnouncements(
+    ClusterStore store, ShareIntake intake, Network network, RelayerMetrics metrics, ILogger<ClusterAnnouncements> logger)
+{
+    /// <returns>Why each refused validator was refused; empty when all were taken.</returns>
+    public async Task<IReadOnlyList<string>> AnnounceAsync(
+        string announcedNetwork, string sidecarId, IReadOnlyList<AnnouncedValidator> validators, IPublishEndpoint publish, CancellationToken ct)
+    {
+        if (!string.Equals(announcedNetwork, network.Name, StringComparison.OrdinalIgnoreCase))
+        {
+            OtherNetwork(logger, sidecarId, announcedNetwork, network.Name);
+            return [$"this relayer serves {network.Name}, not {announcedNetwork}"];
+        }
+        var refused = new List<string>();
+        foreach (var validator in validators)
+        {
+            if (Cluster.Problem(validator) is { } problem)
+            {
+                metrics.AnnouncementConflict();
+                Refused(logger, sidecarId, LogText.Short(validator.ValidatorPublicKey), problem);
+                refused.Add($"{validator.ValidatorPublicKey}: {problem}");
+                continue;
+            }
+            var outcome = await store.AnnounceAsync(network.Name, Cluster.From(validator), sidecarId, ct);
+            if (outcome == AnnouncementOutcome.Conflict)
+            {
+                metrics.AnnouncementConflict();
+                Conflicting(logger, sidecarId, LogText.Short(validator.ValidatorPublicKey));
+                refused.Add($"{validator.ValidatorPublicKey}: disagrees with an earlier announcement");
+            }
+            else if (outcome == AnnouncementOutcome.New)
+                await intake.ReplayPendingAsync(validator.ValidatorPublicKey, publish, ct);
+        }
+        return refused;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Key shares from sidecar {SidecarId} are for {Network}, this relayer serves {Serves}: ignored")]
+    private static partial void OtherNetwork(ILogger logger, string sidecarId, string network, string serves);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Key shares of validator {Validator} from sidecar {SidecarId} refused: {Problem}")]
+    private static partial void Refused(ILogger logger, string sidecarId, string validator, string problem);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Sidecar {SidecarId} announced key shares of validator {Validator} that disagree with an earlier announcement: the validator is not used until its clusters are checked")]
+    private static partial void Conflicting(ILogger logger, string sidecarId, string validator);
+}

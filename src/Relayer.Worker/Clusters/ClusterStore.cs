@@ -1,0 +1,67 @@
+using Dapper;
+using DvtBus.Contracts;
+using DvtBus.Primitives;
+using Npgsql;
+
+namespace DvtBus.Relayer.Clusters;
+
+internal enum AnnouncementOutcome { New, Same, Conflict }
+
+/// <summary>The announced clusters, in <c>relayer.validators</c>.</summary>
+internal sealed class ClusterStore(NpgsqlDataSource db)
+{
+    /// <summary>The cluster, or its conflict (then the cluster is null), or neither when nothing was announced.</summary>
+    public static async Task<(Cluster? Cluster, string? Conflict)> GetAsync(NpgsqlConnection connection, string network, BlsPublicKey validator, CancellationToken ct)
+    {
+        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+            "SELECT threshold, share_indexes AS ShareIndexes, public_shares AS PublicShares, conflict FROM relayer.validators WHERE network = @network AND public_key = @key",
+            new { network, key = validator.ToArray() }, cancellationToken: ct));
+        if (row is null) return (null, null);
+        if (row.Conflict is not null) return (null, row.Conflict);
+        return (row.ToCluster(validator), null);
+    }
+
+    /// <summary>Stores a checked announcement; a different one for a known validator marks it conflicting for good.</summary>
+    public async Task<AnnouncementOutcome> AnnounceAsync(string network, Cluster cluster, string sidecarId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var ordered = cluster.PublicShares.OrderBy(s => s.Key).ToList();
+        var inserted = await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO relayer.validators (network, public_key, threshold, share_indexes, public_shares)
+            VALUES (@network, @key, @threshold, @indexes, @shares) ON CONFLICT DO NOTHING
+            """,
+            new
+            {
+                network,
+                key = cluster.ValidatorPublicKey.ToArray(),
+                threshold = cluster.Threshold,
+                indexes = ordered.Select(s => (long)s.Key).ToArray(),
+                shares = ordered.Select(s => s.Value.ToArray()).ToArray(),
+            }, cancellationToken: ct));
+        if (inserted == 1) return AnnouncementOutcome.New;
+
+        var (known, conflict) = await GetAsync(connection, network, cluster.ValidatorPublicKey, ct);
+        if (conflict is not null) return AnnouncementOutcome.Conflict;
+        if (known is not null && known.SameAs(cluster)) return AnnouncementOutcome.Same;
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE relayer.validators SET conflict = @reason WHERE network = @network AND public_key = @key AND conflict IS NULL",
+            new { network, key = cluster.ValidatorPublicKey.ToArray(), reason = $"sidecar {sidecarId} announced different public shares or threshold" },
+            cancellationToken: ct));
+        return AnnouncementOutcome.Conflict;
+    }
+
+    // A class with setters, not a positional record: Npgsql reports array columns as System.Array,
+    // which Dapper cannot match to a constructor parameter.
+    private sealed class Row
+    {
+        public int Threshold { get; init; }
+        public long[] ShareIndexes { get; init; } = [];
+        public byte[][] PublicShares { get; init; } = [];
+        public string? Conflict { get; init; }
+
+        public Cluster ToCluster(BlsPublicKey validator) => new(
+            validator, Threshold,
+            ShareIndexes.Select((x, i) => (x, i)).ToDictionary(p => (ulong)p.x, p => BlsPublicKey.From(PublicShares[p.i])));
+    }
+}

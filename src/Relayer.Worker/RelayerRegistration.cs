@@ -1,0 +1,58 @@
+using DvtBus.Crypto.Consensus;
+using DvtBus.Relayer.Api;
+using DvtBus.Relayer.Clusters;
+using DvtBus.Relayer.Exits;
+using DvtBus.Relayer.Oracles;
+using DvtBus.Relayer.Shares;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace DvtBus.Relayer;
+
+public static class RelayerRegistration
+{
+    /// <summary>The relayer's settings (each section checked before start), stores, share intake, metrics and expiry sweep.</summary>
+    public static IHostApplicationBuilder AddRelayer(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        AddOptions<NetworkOptions, NetworkOptionsValidator>(builder, NetworkOptions.SectionName);
+        AddOptions<OracleOptions, OracleOptionsValidator>(builder, OracleOptions.Section);
+        AddOptions<ExitOptions, ExitOptionsValidator>(builder, ExitOptions.Section);
+        AddOptions<ApiOptions, ApiOptionsValidator>(builder, ApiOptions.Section);
+        services.AddSingleton(sp => Networks.Resolve(sp.GetRequiredService<IOptions<NetworkOptions>>().Value));
+        services.AddSingleton<RelayerMetrics>();
+        services.AddSingleton<OracleResharing>();
+        services.AddSingleton<ClusterStore>();
+        services.AddSingleton<ExitStore>();
+        services.AddSingleton<ShareIntake>();
+        services.AddSingleton<ExitRequests>();
+        services.AddSingleton<ClusterAnnouncements>();
+        services.AddHostedService<ExitExpirySweeper>();
+        return builder;
+    }
+
+    /// <summary>The relayer's consumers, each with its definition (retries, outbox).</summary>
+    public static IBusRegistrationConfigurator AddRelayerConsumers(this IBusRegistrationConfigurator bus)
+    {
+        bus.AddConsumer<ExitRequestedConsumer, ExitRequestedConsumerDefinition>();
+        bus.AddConsumer<ShareSubmittedConsumer, ShareSubmittedConsumerDefinition>();
+        bus.AddConsumer<KeySharesAnnouncedConsumer, KeySharesAnnouncedConsumerDefinition>();
+        return bus;
+    }
+
+    private static void AddOptions<TOptions, TValidator>(IHostApplicationBuilder builder, string section)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        builder.Services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
+        builder.Services.AddOptions<TOptions>().Bind(builder.Configuration.GetSection(section)).ValidateOnStart();
+    }
+
+    private sealed class NetworkOptionsValidator : IValidateOptions<NetworkOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, NetworkOptions options) =>
+            Networks.TryResolve(options, out _, out var error) ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(error);
+    }
+}

@@ -1,0 +1,117 @@
+using System.Net.Http.Headers;
+using Dapper;
+using DvtBus.TestSupport;
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using Xunit;
+
+namespace DvtBus.Relayer.Tests.Support;
+
+/// <summary>
+/// One virtual host, one database and one set of oracles for a test class; relayer hosts run in-process
+/// against them, and a test bus publishes what the operator and sidecars would and records what the relayer publishes.
+/// </summary>
+public class RelayerEnvironment : IAsyncLifetime
+{
+    public const string Token = "relayer-test-token-0123456789";
+
+    private readonly List<WebApplication> _relayers = [];
+    private IBusControl? _bus;
+
+    public string VirtualHost { get; private set; } = "";
+    public string Postgres { get; private set; } = "";
+    public Oracles Oracles { get; private set; } = null!;
+    public Recorder Recorder { get; } = new();
+    public IBus Bus => _bus ?? throw new InvalidOperationException("environment not started");
+
+    protected virtual Dictionary<string, string?> ExtraSettings() => [];
+
+    protected virtual int RelayersAtStart => 1;
+
+    public async Task InitializeAsync()
+    {
+        var label = GetType().Name.ToLowerInvariant()[..Math.Min(12, GetType().Name.Length)];
+        VirtualHost = await TestServices.CreateVirtualHostAsync(label);
+        Postgres = await TestServices.CreateDatabaseAsync(label);
+        Oracles = await Support.Oracles.CreateAsync(count: 5, threshold: 3);
+        _bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg =>
+        {
+            cfg.Host(TestServices.RabbitHost, (ushort)TestServices.RabbitPort, VirtualHost, h =>
+            {
+                h.Username(TestServices.RabbitUser);
+                h.Password(TestServices.RabbitPassword);
+            });
+            cfg.ReceiveEndpoint("relayer-test-observer", e => Recorder.Configure(e));
+        });
+        await _bus.StartAsync();
+        for (var i = 0; i < RelayersAtStart; i++) await StartRelayerAsync();
+    }
+
+    public WebApplication Relayer => _relayers[0];
+
+    public HttpClient Http(bool authorised = true, int relayer = 0)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(_relayers[relayer].Urls.First()) };
+        if (authorised) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        return client;
+    }
+
+    public async Task<WebApplication> StartRelayerAsync()
+    {
+        var settings = TestServices.DaemonSettings(VirtualHost, Postgres);
+        settings["Urls"] = "http://127.0.0.1:0";
+        settings["Network:Name"] = TestCluster.Network.Name;
+        settings["Api:Token"] = Token;
+        settings["Logging:LogLevel:Default"] = "Warning";
+        foreach (var (k, v) in Oracles.Settings()) settings[k] = v;
+        foreach (var (k, v) in ExtraSettings()) settings[k] = v;
+        var app = RelayerHost.Build(settings.Select(s => $"--{s.Key}={s.Value}").ToArray());
+        await app.StartAsync();
+        _relayers.Add(app);
+        return app;
+    }
+
+    public async Task StopRelayerAsync(WebApplication app)
+    {
+        _relayers.Remove(app);
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+
+    public async Task<T> QueryScalarAsync<T>(string sql, object? args = null)
+    {
+        await using var connection = new NpgsqlConnection(Postgres);
+        return await connection.ExecuteScalarAsync<T>(sql, args) ?? throw new InvalidOperationException("no value");
+    }
+
+    public async Task<IReadOnlyList<string>> AllRowsAsTextAsync()
+    {
+        await using var connection = new NpgsqlConnection(Postgres);
+        var tables = await connection.QueryAsync<string>(
+            "SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')");
+        var rows = new List<string>();
+        foreach (var table in tables)
+            rows.AddRange(await connection.QueryAsync<string>($"SELECT t::text FROM {table} t"));
+        return rows;
+    }
+
+    /// <summary>Polls until the condition holds: waiting is bounded so a broken relayer fails the test instead of hanging it.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, int seconds = 120)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"gave up waiting for {what}");
+            await Task.Delay(100);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var app in _relayers.ToList()) await StopRelayerAsync(app);
+        if (_bus is not null) await _bus.StopAsync();
+        await TestServices.DeleteVirtualHostAsync(VirtualHost);
+    }
+}
