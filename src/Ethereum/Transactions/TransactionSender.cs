@@ -1,4 +1,5 @@
 using System.Numerics;
+using DvtBus.Ethereum.Abi;
 using DvtBus.Ethereum.Crypto;
 using DvtBus.Ethereum.Rpc;
 using DvtBus.Primitives;
@@ -94,6 +95,26 @@ public sealed class TransactionSender
     {
         var signed = await SendAsync(request, cancellationToken);
         return await WaitAsync(signed.Hash, confirmations, pollInterval, cancellationToken);
+    }
+
+    /// <summary>
+    /// Why a mined transaction failed: replays it as eth_call on the state before its block and decodes
+    /// the revert. The replay is an approximation (transactions earlier in the same block are not
+    /// applied), which is what explorers do too. Null when the replay does not revert.
+    /// </summary>
+    public async Task<RevertReason?> ExplainFailureAsync(SignedEip1559Transaction transaction, TransactionReceipt receipt, CancellationToken cancellationToken = default)
+    {
+        var tx = transaction.Transaction;
+        var call = new CallRequest(tx.To, tx.Data, _key.Address, tx.Value, tx.GasLimit);
+        try
+        {
+            await _rpc.CallAsync(call, receipt.BlockNumber == 0 ? BlockTag.Number(0) : BlockTag.Number(receipt.BlockNumber - 1), cancellationToken);
+            return null;
+        }
+        catch (RpcException ex) when (ex.IsRevert)
+        {
+            return ex.Revert ?? RevertReason.Decode([], _rpc.CustomErrors);
+        }
     }
 
     private async Task BroadcastAsync(SignedEip1559Transaction signed, CancellationToken cancellationToken)

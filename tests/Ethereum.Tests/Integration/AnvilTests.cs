@@ -130,6 +130,27 @@ public class AnvilTests(AnvilNode anvil) : IClassFixture<AnvilNode>
     }
 
     [Fact]
+    public async Task Explains_why_a_mined_transaction_failed()
+    {
+        var rpc = Rpc();
+        using var key = DevKey(3);
+        var sender = new TransactionSender(rpc, key, anvil.ChainId);
+        var (contract, _) = await DeployProbeAsync(sender, 1);
+
+        // An explicit gas limit skips estimation, so the reverting call really goes on chain.
+        var sent = await sender.SendAsync(new TransactionRequest(contract, Store.EncodeCall(new BigInteger(13), "x"), GasLimit: 100_000));
+        var receipt = await sender.WaitAsync(sent.Hash, pollInterval: TimeSpan.FromMilliseconds(20));
+
+        Assert.False(receipt.Succeeded);
+        var reason = await sender.ExplainFailureAsync(sent, receipt);
+        Assert.Equal("unlucky number", reason?.Message);
+        var fine = await sender.SendAsync(new TransactionRequest(contract, Store.EncodeCall(new BigInteger(14), "y")));
+        var fineReceipt = await sender.WaitAsync(fine.Hash, pollInterval: TimeSpan.FromMilliseconds(20));
+        Assert.True(fineReceipt.Succeeded);
+        Assert.Null(await sender.ExplainFailureAsync(fine, fineReceipt));
+    }
+
+    [Fact]
     public async Task Finds_deposit_events_across_blocks_with_a_chunked_log_scan()
     {
         var rpc = Rpc();
