@@ -119,9 +119,10 @@ public static class Ecies
 
     private static ECPoint? DecodePublicKey(ReadOnlySpan<byte> publicKey)
     {
+        // Only the encodings eciesjs accepts; BouncyCastle alone would also take the hybrid 0x06/0x07 form.
         byte[] encoded;
         if (publicKey.Length == 64) encoded = [0x04, .. publicKey];
-        else if (publicKey.Length is 65 or 33) encoded = publicKey.ToArray();
+        else if ((publicKey.Length == 65 && publicKey[0] == 0x04) || (publicKey.Length == 33 && publicKey[0] is 0x02 or 0x03)) encoded = publicKey.ToArray();
         else return null;
         try
         {
@@ -136,13 +137,13 @@ public static class Ecies
 
     private static BigInteger RandomScalar()
     {
-        Span<byte> bytes = stackalloc byte[32];
+        var bytes = new byte[32];
         try
         {
             while (true)
             {
                 RandomNumberGenerator.Fill(bytes);
-                var scalar = new BigInteger(1, bytes.ToArray());
+                var scalar = new BigInteger(1, bytes);
                 if (scalar.SignValue > 0 && scalar.CompareTo(Curve.N) < 0) return scalar;
             }
         }

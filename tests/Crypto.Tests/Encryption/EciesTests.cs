@@ -106,6 +106,14 @@ public class EciesTests
     }
 
     [Fact]
+    public void Rejects_a_hybrid_encoded_public_key()
+    {
+        var hybrid = Ecies.PublicKeyOf(Receiver);
+        hybrid[0] = (byte)(0x06 | (hybrid[64] & 1));
+        Assert.Throws<ArgumentException>(() => Ecies.Encrypt(hybrid, [1]));
+    }
+
+    [Fact]
     public void Rejects_the_point_at_infinity_as_public_key()
     {
         Assert.Throws<ArgumentException>(() => Ecies.Encrypt(new byte[65], [1]));
