@@ -79,13 +79,13 @@ public sealed class ClusterLock
                 $"distributed_validators[{v}].public_shares[{i}]")).ToArray();
             if (shares.Distinct().Count() != shares.Length)
                 throw new KeyMaterialException($"distributed_validators[{v}] repeats a public share");
-            validators.Add(new DistributedValidator(v, groupKey, shares));
+            validators.Add(new DistributedValidator(v, groupKey, Array.AsReadOnly(shares)));
         }
         var duplicate = validators.GroupBy(d => d.PublicKey).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new KeyMaterialException($"validator {duplicate.Key} appears twice in the lock");
 
         return new ClusterLock(JsonFields.OptionalString(definition, "name") ?? "", JsonFields.OptionalString(definition, "version") ?? "",
-            threshold, enrs, JsonFields.OptionalString(definition, "fork_version") ?? "", validators);
+            threshold, Array.AsReadOnly(enrs), JsonFields.OptionalString(definition, "fork_version") ?? "", validators.AsReadOnly());
     }
 
     public static ClusterLock Load(string file)

@@ -16,14 +16,16 @@ public sealed class SsvValidatorShares
     public const int EncryptedShareLength = 256;
     private const int PerOperator = 48 + EncryptedShareLength;
 
+    private readonly ulong[] _operatorIds;
     private readonly byte[][] _encrypted;
 
     private SsvValidatorShares(BlsPublicKey validator, ulong[] operatorIds, BlsSignature signature, BlsPublicKey[] publicShares, byte[][] encrypted)
     {
         ValidatorPublicKey = validator;
-        OperatorIds = operatorIds;
+        _operatorIds = operatorIds;
+        OperatorIds = Array.AsReadOnly(operatorIds);
         Signature = signature;
-        PublicShares = publicShares;
+        PublicShares = Array.AsReadOnly(publicShares);
         _encrypted = encrypted;
     }
 
@@ -127,7 +129,7 @@ public sealed class SsvValidatorShares
 
     private int PositionOf(ulong operatorId)
     {
-        var k = Array.IndexOf((ulong[])OperatorIds, operatorId);
+        var k = Array.IndexOf(_operatorIds, operatorId);
         return k >= 0 ? k : throw new KeyMaterialException($"operator {operatorId} is not in the cluster of validator {ValidatorPublicKey}");
     }
 
