@@ -26,6 +26,8 @@ internal sealed partial class ClusterAnnouncements(
         var refused = new List<string>();
         foreach (var validator in validators)
         {
+            // Every sidecar of a cluster announces the same thing; only news is worth the interpolation check.
+            if (await store.IsKnownAsync(network.Name, Cluster.From(validator), ct)) continue;
             if (Cluster.Problem(validator) is { } problem)
             {
                 metrics.AnnouncementConflict();

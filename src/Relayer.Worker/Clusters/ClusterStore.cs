@@ -21,6 +21,14 @@ internal sealed class ClusterStore(NpgsqlDataSource db)
         return (row.ToCluster(validator), null);
     }
 
+    /// <summary>True when exactly this cluster is already stored (and not in conflict).</summary>
+    public async Task<bool> IsKnownAsync(string network, Cluster cluster, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var (known, _) = await GetAsync(connection, network, cluster.ValidatorPublicKey, ct);
+        return known is not null && known.SameAs(cluster);
+    }
+
     /// <summary>Stores a checked announcement; a different one for a known validator marks it conflicting for good.</summary>
     public async Task<AnnouncementOutcome> AnnounceAsync(string network, Cluster cluster, string sidecarId, CancellationToken ct)
     {

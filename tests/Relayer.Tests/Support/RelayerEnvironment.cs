@@ -24,6 +24,22 @@ public class RelayerEnvironment : IAsyncLifetime
     public string Postgres { get; private set; } = "";
     public Oracles Oracles { get; private set; } = null!;
     public Recorder Recorder { get; } = new();
+
+    /// <summary>The full exit signatures of every exit the tests made: none may ever show up in a row or a message.</summary>
+    public System.Collections.Concurrent.ConcurrentBag<DvtBus.Primitives.BlsSignature> FullSignatures { get; } = [];
+
+    /// <summary>Announces the cluster from each of its nodes.</summary>
+    public async Task AnnounceAsync(TestCluster cluster)
+    {
+        foreach (var share in cluster.Shares) await Bus.Publish(cluster.Announcement(share.Id));
+    }
+
+    public async Task<DvtBus.Contracts.SignatureReady> WaitReadyAsync(TestCluster cluster, ulong index)
+    {
+        FullSignatures.Add(cluster.FullSignature(index));
+        return await Recorder.WaitForAsync<DvtBus.Contracts.SignatureReady>(
+            r => r.ValidatorPublicKey == cluster.PublicKey && r.ValidatorIndex == index, $"SignatureReady of index {index}");
+    }
     public IBus Bus => _bus ?? throw new InvalidOperationException("environment not started");
 
     protected virtual Dictionary<string, string?> ExtraSettings() => [];

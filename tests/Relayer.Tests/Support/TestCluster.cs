@@ -10,9 +10,13 @@ public sealed class TestCluster
 {
     private readonly BlsSecretKey _key;
 
-    public TestCluster(int nodes = 4, int threshold = 3)
+    public TestCluster(int nodes = 4, int threshold = 3) : this(BlsSecretKey.Generate(), nodes, threshold)
     {
-        _key = BlsSecretKey.Generate();
+    }
+
+    private TestCluster(BlsSecretKey key, int nodes, int threshold)
+    {
+        _key = key;
         Threshold = threshold;
         Shares = BlsThreshold.Split(_key, threshold, Enumerable.Range(1, nodes).Select(i => (ulong)i).ToList());
     }
@@ -20,6 +24,9 @@ public sealed class TestCluster
     public int Threshold { get; }
     public IReadOnlyList<BlsKeyShare> Shares { get; }
     public BlsPublicKey PublicKey => _key.PublicKey;
+
+    /// <summary>The same validator key split again: valid shares that disagree with this cluster's.</summary>
+    public TestCluster Resplit() => new(_key, Shares.Count, Threshold);
 
     public static Network Network => Networks.Mainnet;
 
