@@ -63,6 +63,9 @@ public static class Ecies
         }
     }
 
+    /// <summary>Whether <see cref="Encrypt"/> takes this key: 64, 65 (04 prefix) or 33 bytes, on the curve. For checking configuration up front.</summary>
+    public static bool IsValidPublicKey(ReadOnlySpan<byte> publicKey) => DecodePublicKey(publicKey) is not null;
+
     /// <summary>The uncompressed public key (04 || x || y) of a 32-byte private key.</summary>
     public static byte[] PublicKeyOf(ReadOnlySpan<byte> privateKey) => Curve.G.Multiply(DecodePrivateKey(privateKey)).Normalize().GetEncoded(false);
 

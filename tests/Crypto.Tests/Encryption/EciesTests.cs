@@ -102,6 +102,7 @@ public class EciesTests
     [InlineData(66)]
     public void Rejects_a_public_key_of_the_wrong_length(int length)
     {
+        Assert.False(Ecies.IsValidPublicKey(new byte[length]));
         Assert.Throws<ArgumentException>(() => Ecies.Encrypt(new byte[length], [1]));
     }
 
@@ -110,6 +111,7 @@ public class EciesTests
     {
         var hybrid = Ecies.PublicKeyOf(Receiver);
         hybrid[0] = (byte)(0x06 | (hybrid[64] & 1));
+        Assert.False(Ecies.IsValidPublicKey(hybrid));
         Assert.Throws<ArgumentException>(() => Ecies.Encrypt(hybrid, [1]));
     }
 

@@ -103,7 +103,10 @@ public class EciesVectorTests
         Assert.Equal(H(vector, "public_key_uncompressed"), Ecies.PublicKeyOf(privateKey));
 
         foreach (var encoding in new[] { "public_key_eth_format_64_bytes", "public_key_compressed", "public_key_uncompressed" })
+        {
+            Assert.True(Ecies.IsValidPublicKey(H(vector, encoding)));
             Assert.Equal([1, 2, 3], Ecies.Decrypt(privateKey, Ecies.Encrypt(H(vector, encoding), [1, 2, 3])));
+        }
     }
 
     [Fact]
@@ -123,6 +126,7 @@ public class EciesVectorTests
     public void Rejects_the_public_key_that_is_not_on_the_curve()
     {
         var vector = Vectors("invalid_keys").EnumerateArray().Single(v => v.TryGetProperty("public_key", out _));
+        Assert.False(Ecies.IsValidPublicKey(H(vector, "public_key")));
         var error = Assert.Throws<ArgumentException>(() => Ecies.Encrypt(H(vector, "public_key"), [1]));
         Assert.Contains("not a secp256k1 point", error.Message);
     }
