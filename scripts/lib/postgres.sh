@@ -78,6 +78,7 @@ postgres_start() {
   fi
 }
 
+# Safe to call at any stage of a start and under set -e.
 postgres_stop() {
   local base=$1 dir bin pid
   dir=$(_postgres_dir "$base")
@@ -86,12 +87,12 @@ postgres_stop() {
   dvt_pid_alive "$pid" postgres || return 0
   bin=$(postgres_bin_dir) || bin=
   if [[ -n $bin ]]; then
-    _postgres_as_owner "$dir" "$bin/pg_ctl" stop -D "$dir/data" -m fast -w -t 30 >>"$dir/pg_ctl.out" 2>&1
+    _postgres_as_owner "$dir" "$bin/pg_ctl" stop -D "$dir/data" -m fast -w -t 30 >>"$dir/pg_ctl.out" 2>&1 || true
   fi
   if dvt_pid_alive "$pid" postgres; then
     # SIGQUIT is PostgreSQL's immediate shutdown.
-    kill -QUIT "$pid" 2>/dev/null
-    dvt_wait_pid_gone "$pid" 10 || kill -KILL "$pid" 2>/dev/null
+    kill -QUIT "$pid" 2>/dev/null || true
+    dvt_wait_pid_gone "$pid" 10 || kill -KILL "$pid" 2>/dev/null || true
   fi
   return 0
 }

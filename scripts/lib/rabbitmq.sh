@@ -146,6 +146,7 @@ ENV
   fi
 }
 
+# Safe to call at any stage of a start and under set -e: each step tolerates what is already gone.
 rabbitmq_stop() {
   local base=$1 dir pid launcher epmd_pid epmd_port
   dir=$(_rabbitmq_dir "$base")
@@ -154,20 +155,20 @@ rabbitmq_stop() {
   if [[ -n $pid ]] && dvt_pid_alive "$pid" beam; then
     DVT_CLI_TIMEOUT=60 rabbitmq_cli "$base" rabbitmqctl shutdown >"$dir/log/shutdown.out" 2>&1 || true
     if dvt_pid_alive "$pid" beam; then
-      kill -TERM "$pid" 2>/dev/null
-      dvt_wait_pid_gone "$pid" 15 || kill -KILL "$pid" 2>/dev/null
+      kill -TERM "$pid" 2>/dev/null || true
+      dvt_wait_pid_gone "$pid" 15 || kill -KILL "$pid" 2>/dev/null || true
     fi
   fi
   launcher=$(cat "$dir/launcher.pid" 2>/dev/null) || launcher=
   if [[ -n $launcher ]] && dvt_pid_alive "$launcher" rabbitmq-server; then
-    kill -TERM "$launcher" 2>/dev/null
-    dvt_wait_pid_gone "$launcher" 10 || kill -KILL "$launcher" 2>/dev/null
+    kill -TERM "$launcher" 2>/dev/null || true
+    dvt_wait_pid_gone "$launcher" 10 || kill -KILL "$launcher" 2>/dev/null || true
   fi
   epmd_pid=$(cat "$dir/epmd.pid" 2>/dev/null) || epmd_pid=
   if [[ -n $epmd_pid ]] && dvt_pid_alive "$epmd_pid" epmd; then
     epmd_port=$(sed -n "s/^export ERL_EPMD_PORT='\([0-9]*\)'$/\1/p" "$dir/node.env")
-    ERL_EPMD_PORT=$epmd_port epmd -kill >/dev/null 2>&1
-    dvt_wait_pid_gone "$epmd_pid" 5 || kill -KILL "$epmd_pid" 2>/dev/null
+    ERL_EPMD_PORT=$epmd_port epmd -kill >/dev/null 2>&1 || true
+    dvt_wait_pid_gone "$epmd_pid" 5 || kill -KILL "$epmd_pid" 2>/dev/null || true
   fi
   rm -f "$dir/rabbit.pid" "$dir/launcher.pid" "$dir/epmd.pid"
   return 0
