@@ -43,7 +43,12 @@ internal readonly struct Fp : IField<Fp>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static ulong MulAdd(ulong x, ulong y, ulong z, ulong w, out ulong lo)
     {
-        ulong hi = Math.BigMul(x, y, out ulong l);
+        // mulx for the high half and imul for the low half keep both in registers; Math.BigMul's out
+        // parameter makes the JIT spill the low half to the stack on every product.
+        ulong hi = System.Runtime.Intrinsics.X86.Bmi2.X64.IsSupported
+            ? System.Runtime.Intrinsics.X86.Bmi2.X64.MultiplyNoFlags(x, y)
+            : Math.BigMul(x, y, out _);
+        ulong l = x * y;
         l += z;
         hi += l < z ? 1UL : 0UL;
         l += w;
@@ -111,7 +116,7 @@ internal readonly struct Fp : IField<Fp>
     public static Fp operator *(Fp a, Fp b)
     {
         ulong t0, t1, t2, t3, t4, t5, A, C, m;
-        A = Math.BigMul(a.L0, b.L0, out t0);
+        A = MulAdd(a.L0, b.L0, 0, 0, out t0);
         m = t0 * PInv;
         C = MulAdd(m, P0, t0, 0, out _);
         A = MulAdd(a.L1, b.L0, A, 0, out t1);

@@ -13,7 +13,7 @@ internal readonly struct Fp12
 
     internal static Fp12 One { get; } = new(Fp6.One, Fp6.Zero);
 
-    public static Fp12 operator *(Fp12 a, Fp12 b)
+    public static Fp12 operator *(in Fp12 a, in Fp12 b)
     {
         var aa = a.C0 * b.C0;
         var bb = a.C1 * b.C1;
@@ -55,8 +55,8 @@ internal readonly struct Fp12
 
     internal bool IsOne => this == One;
 
-    public static bool operator ==(Fp12 a, Fp12 b) => (a.C0 == b.C0) & (a.C1 == b.C1);
-    public static bool operator !=(Fp12 a, Fp12 b) => !(a == b);
+    public static bool operator ==(in Fp12 a, in Fp12 b) => (a.C0 == b.C0) & (a.C1 == b.C1);
+    public static bool operator !=(in Fp12 a, in Fp12 b) => !(a == b);
     public override bool Equals(object? obj) => obj is Fp12 other && this == other;
     public override int GetHashCode() => HashCode.Combine(C0, C1);
 }

@@ -17,11 +17,11 @@ internal readonly struct Fp6
 
     internal bool IsZero => C0.IsZero & C1.IsZero & C2.IsZero;
 
-    public static Fp6 operator +(Fp6 a, Fp6 b) => new(a.C0 + b.C0, a.C1 + b.C1, a.C2 + b.C2);
-    public static Fp6 operator -(Fp6 a, Fp6 b) => new(a.C0 - b.C0, a.C1 - b.C1, a.C2 - b.C2);
-    public static Fp6 operator -(Fp6 a) => new(-a.C0, -a.C1, -a.C2);
+    public static Fp6 operator +(in Fp6 a, in Fp6 b) => new(a.C0 + b.C0, a.C1 + b.C1, a.C2 + b.C2);
+    public static Fp6 operator -(in Fp6 a, in Fp6 b) => new(a.C0 - b.C0, a.C1 - b.C1, a.C2 - b.C2);
+    public static Fp6 operator -(in Fp6 a) => new(-a.C0, -a.C1, -a.C2);
 
-    public static Fp6 operator *(Fp6 a, Fp6 b)
+    public static Fp6 operator *(in Fp6 a, in Fp6 b)
     {
         var aa = a.C0 * b.C0;
         var bb = a.C1 * b.C1;
@@ -64,8 +64,8 @@ internal readonly struct Fp6
     internal Fp6 Frobenius() => new(
         C0.Conjugate(), C1.Conjugate() * Frob.V1, C2.Conjugate() * Frob.V2);
 
-    public static bool operator ==(Fp6 a, Fp6 b) => (a.C0 == b.C0) & (a.C1 == b.C1) & (a.C2 == b.C2);
-    public static bool operator !=(Fp6 a, Fp6 b) => !(a == b);
+    public static bool operator ==(in Fp6 a, in Fp6 b) => (a.C0 == b.C0) & (a.C1 == b.C1) & (a.C2 == b.C2);
+    public static bool operator !=(in Fp6 a, in Fp6 b) => !(a == b);
     public override bool Equals(object? obj) => obj is Fp6 other && this == other;
     public override int GetHashCode() => HashCode.Combine(C0, C1, C2);
 }

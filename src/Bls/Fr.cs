@@ -82,7 +82,7 @@ internal readonly struct Fr
     public static Fr operator *(Fr a, Fr b)
     {
         ulong t0, t1, t2, t3, A, C, m;
-        A = Math.BigMul(a.L0, b.L0, out t0);
+        A = MulAdd(a.L0, b.L0, 0, 0, out t0);
         m = t0 * RInv;
         C = MulAdd(m, R0, t0, 0, out _);
         A = MulAdd(a.L1, b.L0, A, 0, out t1);
