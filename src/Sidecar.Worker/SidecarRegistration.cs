@@ -3,6 +3,7 @@ using DvtBus.Sidecar.Worker.Exits;
 using DvtBus.Sidecar.Worker.Http;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -34,6 +35,7 @@ public static class SidecarRegistration
                 http.BaseAddress = new Uri(url.EndsWith('/') ? url : url + "/");
                 http.Timeout = TimeSpan.FromSeconds(30);
             });
+            builder.Services.TryAddSingleton(TimeProvider.System);
             builder.Services.AddHostedService<RelayerPoller>();
             return builder;
         }

@@ -50,14 +50,15 @@ internal sealed partial class KeySharesAnnouncer(
         while (await timer.TickAsync(stoppingToken));
     }
 
-    internal IEnumerable<KeySharesAnnounced> Announcements() =>
-        keys.Ring.Validators
+    /// <summary>What this sidecar holds, in messages of at most <see cref="ValidatorsPerMessage"/> validators.</summary>
+    internal static IEnumerable<KeySharesAnnounced> Build(KeyRing ring, string sidecarId, string network) =>
+        ring.Validators
             .OrderBy(v => v.PublicKey.ToString(), StringComparer.Ordinal)
             .Chunk(ValidatorsPerMessage)
             .Select(chunk => new KeySharesAnnounced
             {
-                SidecarId = options.Value.Id,
-                Network = signer.Network.Name,
+                SidecarId = sidecarId,
+                Network = network,
                 Validators = chunk.Select(v => new AnnouncedValidator(
                     v.PublicKey, v.Threshold,
                     v.PublicShares.Select(s => new IndexedPublicShare(s.Id, s.PublicKey)).ToArray(),
@@ -66,7 +67,7 @@ internal sealed partial class KeySharesAnnouncer(
 
     private async Task AnnounceAsync(CancellationToken cancellationToken)
     {
-        var messages = Announcements().ToList();
+        var messages = Build(keys.Ring, options.Value.Id, signer.Network.Name).ToList();
         await bus.PublishBatch(messages, cancellationToken);
         Announced(logger, keys.Ring.Validators.Count, messages.Count);
     }

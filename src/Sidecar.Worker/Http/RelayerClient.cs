@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -7,8 +8,8 @@ namespace DvtBus.Sidecar.Worker.Http;
 
 /// <summary>
 /// The part of the public StakeWise relayer API a sidecar uses (PROTOCOL.md): <c>GET /info</c>,
-/// <c>GET /exits</c> and <c>POST /exit-signature</c>. Our relayer wants a bearer token for writes;
-/// the public one ignores it.
+/// <c>GET /exits</c> and <c>POST /exit-signature</c>, plus DvtBus's <c>POST /key-shares</c>, which the
+/// public relayer lacks. Our relayer wants a bearer token for writes; the public one ignores it.
 /// </summary>
 internal sealed class RelayerClient(HttpClient http, IOptions<SidecarOptions> options)
 {
@@ -29,21 +30,37 @@ internal sealed class RelayerClient(HttpClient http, IOptions<SidecarOptions> op
         return response?.Exits ?? throw new JsonException("GET /exits returned no exits list");
     }
 
-    public async Task SubmitAsync(ExitSignatureRequest request, CancellationToken cancellationToken)
+    public Task SubmitAsync(ExitSignatureRequest request, CancellationToken cancellationToken) =>
+        PostAsync("exit-signature", request, $"share index {request.ShareIndex}", cancellationToken);
+
+    /// <returns>False when the relayer has no such endpoint (the public StakeWise relayer).</returns>
+    public async Task<bool> AnnounceKeySharesAsync(KeySharesRequest request, CancellationToken cancellationToken)
     {
-        using var message = new HttpRequestMessage(HttpMethod.Post, "exit-signature")
+        try
         {
-            Content = JsonContent.Create(request, options: Json),
+            await PostAsync("key-shares", request, $"{request.Validators.Count} validators", cancellationToken);
+            return true;
+        }
+        catch (HttpRequestException e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
+        {
+            return false;
+        }
+    }
+
+    private async Task PostAsync<T>(string path, T body, string what, CancellationToken cancellationToken)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = JsonContent.Create(body, options: Json),
         };
         if (options.Value.Relayer.Token is { Length: > 0 } token)
             message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         using var response = await http.SendAsync(message, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
-            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
             throw new HttpRequestException(
-                $"POST /exit-signature for share index {request.ShareIndex} answered {(int)response.StatusCode}: {Shorten(body)}",
-                null, response.StatusCode);
+                $"POST /{path} ({what}) answered {(int)response.StatusCode}: {Shorten(text)}", null, response.StatusCode);
         }
     }
 
@@ -63,3 +80,9 @@ internal sealed record RelayerExit(
 internal sealed record ExitSignatureRequest(ulong ShareIndex, IReadOnlyList<ExitSignatureItem> Shares);
 
 internal sealed record ExitSignatureItem(string PublicKey, string ExitSignature);
+
+internal sealed record KeySharesRequest(string SidecarId, IReadOnlyList<KeySharesValidator> Validators);
+
+internal sealed record KeySharesValidator(string PublicKey, int Threshold, IReadOnlyList<KeySharesPublicShare> PublicShares);
+
+internal sealed record KeySharesPublicShare(ulong ShareIndex, string PublicKey);

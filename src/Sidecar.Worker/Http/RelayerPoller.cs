@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DvtBus.Primitives;
 using DvtBus.Sidecar.Worker.Exits;
+using DvtBus.Sidecar.Worker.Keys;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,14 +11,19 @@ namespace DvtBus.Sidecar.Worker.Http;
 /// <summary>
 /// HTTP mode: polls a relayer that speaks the StakeWise API, signs the pending exits of held validators
 /// whose <c>share_indexes_ready</c> lacks one of our share indexes, and posts the shares, one request
-/// per share index. Signs only when the relayer serves this sidecar's own network.
+/// per share index. Signs only when the relayer serves this sidecar's own network. Our relayer verifies
+/// every share against the cluster's public shares, so the key shares are announced first (and again
+/// every <see cref="SidecarOptions.AnnounceInterval"/>) unless the relayer has no endpoint for that.
 /// </summary>
 internal sealed partial class RelayerPoller(
-    RelayerClient client, ExitSigner signer, SidecarMetrics metrics, IOptions<SidecarOptions> options, ILogger<RelayerPoller> logger)
+    RelayerClient client, ExitSigner signer, SidecarKeys keys, SidecarMetrics metrics, TimeProvider time,
+    IOptions<SidecarOptions> options, ILogger<RelayerPoller> logger)
     : BackgroundService
 {
     private const int SharesPerRequest = 100;
     private string? _reportedNetwork;
+    private DateTimeOffset? _announcedAt;
+    private bool _relayerTakesNoAnnouncements;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -50,6 +56,7 @@ internal sealed partial class RelayerPoller(
             return 0;
         }
         _reportedNetwork = null;
+        await AnnounceWhenDueAsync(cancellationToken);
 
         var byShareIndex = new SortedDictionary<ulong, List<ExitSignatureItem>>();
         foreach (var exit in await client.GetExitsAsync(cancellationToken))
@@ -79,6 +86,32 @@ internal sealed partial class RelayerPoller(
         return posted;
     }
 
+
+    private async Task AnnounceWhenDueAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (_relayerTakesNoAnnouncements || now - _announcedAt < options.Value.AnnounceInterval) return;
+        foreach (var announcement in KeySharesAnnouncer.Build(keys.Ring, options.Value.Id, signer.Network.Name))
+        {
+            var request = new KeySharesRequest(announcement.SidecarId, announcement.Validators.Select(v => new KeySharesValidator(
+                v.ValidatorPublicKey.ToString(), v.Threshold,
+                v.PublicShares.Select(s => new KeySharesPublicShare(s.ShareIndex, s.PublicKey.ToString())).ToArray())).ToArray());
+            if (!await client.AnnounceKeySharesAsync(request, cancellationToken))
+            {
+                _relayerTakesNoAnnouncements = true;
+                NoAnnouncements(logger);
+                return;
+            }
+        }
+        _announcedAt = now;
+        Announced(logger, keys.Ring.Validators.Count);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Key shares of {Validators} validators announced to the relayer")]
+    private static partial void Announced(ILogger logger, int validators);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The relayer has no POST /key-shares (the public StakeWise relayer): shares are sent without announcing the clusters")]
+    private static partial void NoAnnouncements(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Posted {Shares} exit-signature shares for {ShareIndexes} share indexes")]
     private static partial void Posted(ILogger logger, int shares, int shareIndexes);
