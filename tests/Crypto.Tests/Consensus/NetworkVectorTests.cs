@@ -51,6 +51,22 @@ public class NetworkVectorTests
             new ForkData(network.CapellaForkVersion, network.GenesisValidatorsRoot).HashTreeRoot());
     }
 
+    [Theory, MemberData(nameof(NetworkNames))]
+    public void Exit_domain_is_pinned_to_capella_whatever_fork_comes_later(string name)
+    {
+        var network = BuiltIn(name);
+        var forkVersions = NetworkJson(name).GetProperty("fork_versions").EnumerateObject()
+            .Where(p => p.Name.EndsWith("_FORK_VERSION", StringComparison.Ordinal))
+            .ToDictionary(p => p.Name, p => Bytes4.Parse(p.Value.GetString()));
+
+        Assert.Equal(7, forkVersions.Count);
+        foreach (var (fork, version) in forkVersions)
+        {
+            var domain = Domains.Compute(Domains.VoluntaryExit, version, network.GenesisValidatorsRoot);
+            Assert.Equal(fork == "CAPELLA_FORK_VERSION", domain == ExitSigning.Domain(network));
+        }
+    }
+
     [Fact]
     public void Domain_type_constants_match_networks_json()
     {
