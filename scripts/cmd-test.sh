@@ -31,6 +31,7 @@ dvt_cmd_test() {
     dvt_test_solution "$base/results" "$@" || test_rc=$?
     dvt_phase_done tests "$t"
     read -r passed failed skipped < <(dvt_count_trx "$base/results")
+    dvt_report_run_errors "$base/results"
   else
     dvt_log "build failed (exit $build_rc): no tests ran"
   fi

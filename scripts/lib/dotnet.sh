@@ -30,3 +30,16 @@ dvt_count_trx() {
   done < <(find "$results" -name '*.trx' -print0 2>/dev/null)
   printf '%d %d %d\n' "$passed" "$failed" "$skipped"
 }
+
+# Prints the first line of every run-level error in the trx files under $1 (a test host that
+# crashed or could not start): such a run fails without any failed test to show for it. xunit's
+# own [FAIL] lines land there too and are left out: the failed tests are counted already.
+dvt_report_run_errors() {
+  local results=$1 f line
+  while IFS= read -r -d '' f; do
+    while IFS= read -r line; do
+      dvt_log "run error: ${line:0:300}"
+    done < <(grep -A1 '<RunInfo [^>]*outcome="Error"' "$f" | sed -n 's/^ *<Text>//p' |
+      grep -v '^\[xUnit\.net' | sed 's|</Text>$||')
+  done < <(find "$results" -name '*.trx' -print0 2>/dev/null)
+}
