@@ -28,6 +28,8 @@ public static class OperatorRegistration
         services.AddSingleton(sp => new DepositIndex(
             sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<EthRpcClient>(), sp.GetRequiredService<Network>(),
             Options(sp).DepositStartBlock, Options(sp).LogChunkSize));
+        services.AddHostedService(sp => new DepositScanner(
+            sp.GetRequiredService<DepositIndex>(), Options(sp).ScanInterval, sp.GetRequiredService<ILogger<DepositScanner>>()));
         services.AddSingleton(sp => new DepositFolder(Options(sp).Folder));
         services.AddSingleton(sp => new DepositIntake(
             sp.GetRequiredService<DepositFolder>(), sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<Network>(),
