@@ -47,7 +47,7 @@ public static class Networks
         error = null;
         var name = options.Name?.Trim();
         if (string.IsNullOrEmpty(name))
-            return Fail(out error, $"Network:Name is required: one of {KnownNames} or a devnet name with its parameters");
+            return Fail(out error, $"a network Name is required: one of {KnownNames}, or a devnet name with its parameters");
 
         if (TryGetBuiltIn(name, out var builtIn))
         {
