@@ -68,7 +68,7 @@ static void Check(bool ok)
 
 static double Median(Action op, int n)
 {
-    for (int i = 0; i < Math.Max(3, n / 10); i++) op();
+    for (int i = 0; i < Math.Max(5, n / 5); i++) op();
     var times = new double[n];
     for (int i = 0; i < n; i++)
     {
