@@ -64,7 +64,8 @@ _dvt_services_status() {
   fi
   if rabbitmq_running "$DVT_DEV_BASE"; then
     echo "RabbitMQ: running"
-    rabbitmq_cli "$DVT_DEV_BASE" rabbitmqctl list_queues -q name messages 2>/dev/null | sed 's/^/  queue  /' || true
+    rabbitmq_cli "$DVT_DEV_BASE" rabbitmqctl list_queues -q --no-table-headers name messages 2>/dev/null |
+      awk '{ printf "  queue %-50s %s messages\n", $1, $2 }' || true
   else
     echo "RabbitMQ: stopped"
     rc=1
