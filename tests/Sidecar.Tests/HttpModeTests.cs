@@ -1,0 +1,99 @@
+using System.Diagnostics.Metrics;
+using DvtBus.Bls;
+using DvtBus.Crypto.Consensus;
+using DvtBus.Primitives;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DvtBus.Sidecar.Tests;
+
+/// <summary>HTTP mode against a fake of the public StakeWise relayer: no broker involved.</summary>
+public sealed class HttpModeTests : IAsyncLifetime
+{
+    private readonly ObolCluster _cluster = ObolCluster.Create(validators: 3);
+    private FakeStakeWiseRelayer _relayer = null!;
+    private WebApplication? _sidecar;
+    private MeterProbe? _probe;
+
+    public async Task InitializeAsync() => _relayer = await FakeStakeWiseRelayer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_sidecar is not null)
+        {
+            await _sidecar.StopAsync();
+            await _sidecar.DisposeAsync();
+        }
+        _probe?.Dispose();
+        await _relayer.DisposeAsync();
+        _cluster.Dispose();
+    }
+
+    [Fact]
+    public async Task Posts_the_missing_shares_of_pending_exits_and_they_recombine_to_valid_exits()
+    {
+        using var stranger = BlsSecretKey.Generate();
+        _relayer.AddExit(_cluster.Validators[0], 11, ready: false, 2);
+        _relayer.AddExit(_cluster.Validators[1], 12);
+        _relayer.AddExit(_cluster.Validators[2], 13, ready: true);
+        _relayer.AddExit(stranger.PublicKey, 14);
+
+        await StartSidecarAsync(token: _relayer.Token);
+        await Eventually.HoldsAsync(() => _relayer.Posted.Count >= 7, "7 posted shares");
+        // Two more complete polls: nothing already marked ready is posted again.
+        var polls = _relayer.ExitPolls;
+        await Eventually.HoldsAsync(() => _relayer.ExitPolls >= polls + 2, "two more polls");
+
+        var posted = _relayer.Posted.ToArray();
+        Assert.Equal(7, posted.Length);
+        Assert.Equal([1UL, 3UL, 4UL], posted.Where(p => p.Validator == _cluster.Validators[0]).Select(p => p.ShareIndex).Order());
+        Assert.Equal([1UL, 2UL, 3UL, 4UL], posted.Where(p => p.Validator == _cluster.Validators[1]).Select(p => p.ShareIndex).Order());
+        foreach (var (validator, index) in new[] { (_cluster.Validators[0], 11UL), (_cluster.Validators[1], 12UL) })
+        {
+            var shares = posted.Where(p => p.Validator == validator).Take(3).Select(p => new IndexedSignature(p.ShareIndex, p.Signature)).ToArray();
+            Assert.True(ExitSigning.Verify(Networks.Hoodi, validator, ExitSigning.Exit(Networks.Hoodi, index), BlsThreshold.RecoverSignature(shares)));
+        }
+        Assert.Empty(_relayer.RefusedWrites);
+    }
+
+    [Fact]
+    public async Task Signs_nothing_for_a_relayer_of_another_network()
+    {
+        _relayer.Network = "mainnet";
+        _relayer.AddExit(_cluster.Validators[0], 21);
+
+        await StartSidecarAsync(token: _relayer.Token);
+        await Eventually.HoldsAsync(() => _probe!["sidecar_relayer_polls_total{result=other_network}"] >= 2, "two polls of a mainnet relayer");
+
+        Assert.Empty(_relayer.Posted);
+        Assert.Equal(0, _relayer.ExitPolls);
+        Assert.Equal(0, _probe!["sidecar_exit_shares_signed_total"]);
+    }
+
+    [Fact]
+    public async Task Keeps_polling_when_the_relayer_refuses_its_token()
+    {
+        _relayer.AddExit(_cluster.Validators[1], 31);
+
+        await StartSidecarAsync(token: "not-the-token");
+        await Eventually.HoldsAsync(() => _probe!["sidecar_relayer_polls_total{result=error}"] >= 2, "two failed polls");
+
+        Assert.Empty(_relayer.Posted);
+        Assert.All(_relayer.RefusedWrites, status => Assert.Equal(401, status));
+        // Signed once, then answered from the cache on the next poll.
+        Assert.Equal(4, _probe!["sidecar_exit_shares_signed_total"]);
+        Assert.True(_probe["sidecar_exit_signature_cache_hits_total"] >= 1);
+    }
+
+    private async Task StartSidecarAsync(string token)
+    {
+        var settings = _cluster.Settings("http-sidecar", "hoodi", 0, 1, 2, 3);
+        settings["Sidecar:Mode"] = "Http";
+        settings["Sidecar:Relayer:Url"] = _relayer.Url;
+        settings["Sidecar:Relayer:Token"] = token;
+        settings["Sidecar:Relayer:PollInterval"] = "00:00:00.2";
+        _sidecar = SidecarHost.Build(settings);
+        _probe = new MeterProbe(_sidecar.Services.GetRequiredService<IMeterFactory>());
+        await _sidecar.StartAsync();
+    }
+}
