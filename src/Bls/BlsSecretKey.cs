@@ -51,13 +51,13 @@ public sealed class BlsSecretKey : IDisposable
         return bytes;
     }
 
-    public BlsPublicKey PublicKey => _publicKey ??= BlsPublicKey.From(G1.Compress(G1.Generator.MulSecret(Scalar)));
+    public BlsPublicKey PublicKey => _publicKey ??= BlsPublicKey.From(G1.Compress(G1.MulSecret(G1.Generator, Scalar)));
 
     /// <summary>Signs with the proof-of-possession ciphersuite DST (the Ethereum one).</summary>
     public BlsSignature Sign(ReadOnlySpan<byte> message)
     {
         var h = HashToCurve.HashToG2(message, HashToCurve.PopDst);
-        return BlsSignature.From(G2.Compress(h.MulSecret(Scalar)));
+        return BlsSignature.From(G2.Compress(G2.MulSecret(h, Scalar)));
     }
 
     public void Dispose()

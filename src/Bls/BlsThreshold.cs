@@ -92,8 +92,8 @@ public static class BlsThreshold
         for (int k = 1; k < threshold; k++)
         {
             var r = Fr.Random();
-            g2Coefficients[k] = h.MulSecret(r);
-            g1Coefficients[k] = G1.Generator.MulSecret(r);
+            g2Coefficients[k] = G2.MulSecret(h, r);
+            g1Coefficients[k] = G1.MulSecret(G1.Generator, r);
         }
         var pks = new BlsPublicKey[count];
         var sigs = new BlsSignature[count];

@@ -30,6 +30,9 @@ internal static class G1
     internal static bool IsInSubgroup(Point<Fp> p) =>
         p.IsIdentity || (p.IsOnCurve() && Sigma(p, Beta).Equals(MulByMinusZSquared(p)));
 
+    /// <summary>Constant-time [k] P for P in G1, using [z^2] P = -sigma(P).</summary>
+    internal static Point<Fp> MulSecret(Point<Fp> p, Fr k) => p.MulSecret(k, Sigma(p, Beta).Negate());
+
     internal static void Compress(Point<Fp> p, Span<byte> out48)
     {
         if (!p.TryToAffine(out var x, out var y))

@@ -39,6 +39,9 @@ internal static class G2
         return t3 - p;
     }
 
+    /// <summary>Constant-time [k] P for P in G2, using [z^2] P = psi^2(P).</summary>
+    internal static Point<Fp2> MulSecret(Point<Fp2> p, Fr k) => p.MulSecret(k, Psi(Psi(p)));
+
     internal static void Compress(Point<Fp2> p, Span<byte> out96)
     {
         if (!p.TryToAffine(out var x, out var y))

@@ -149,42 +149,97 @@ internal readonly struct Point<F> where F : unmanaged, IField<F>
     }
 
     /// <summary>
-    /// Constant-time multiplication by a secret scalar: fixed 4-bit windows, every table entry read
-    /// and masked on each step, and complete formulas so the identity and doublings need no branch.
+    /// Constant-time multiplication by a secret scalar k, given zSquared = [z^2] this (which both groups get
+    /// from an endomorphism: psi^2 on G2, -sigma on G1). Writing k = k0 + k1 z^2 with 128-bit halves halves
+    /// the doublings. Both halves walk fixed 4-bit windows; every table entry is read and masked on each
+    /// step, and the formulas are complete, so neither the identity nor a doubling needs a branch.
     /// </summary>
-    internal Point<F> MulSecret(Fr scalar)
+    internal Point<F> MulSecret(Fr scalar, Point<F> zSquared)
     {
-        Span<Point<F>> table = stackalloc Point<F>[16];
-        Span<ulong> limbs = stackalloc ulong[4];
+        Span<Point<F>> t0 = stackalloc Point<F>[16];
+        Span<Point<F>> t1 = stackalloc Point<F>[16];
+        Span<ulong> k = stackalloc ulong[4];
         try
         {
-            var c = scalar.ToCanonical();
-            limbs[0] = c.L0;
-            limbs[1] = c.L1;
-            limbs[2] = c.L2;
-            limbs[3] = c.L3;
-            table[0] = Identity;
-            for (int i = 1; i < 16; i++) table[i] = table[i - 1] + this;
+            SplitByZSquared(scalar.ToCanonical(), k);
+            t0[0] = Identity;
+            t1[0] = Identity;
+            for (int i = 1; i < 16; i++)
+            {
+                t0[i] = t0[i - 1] + this;
+                t1[i] = t1[i - 1] + zSquared;
+            }
             var acc = Identity;
-            for (int w = 63; w >= 0; w--)
+            for (int w = 31; w >= 0; w--)
             {
                 acc = acc.Double().Double().Double().Double();
-                ulong nibble = (limbs[w / 16] >> (4 * (w % 16))) & 0xF;
-                var pick = Identity;
-                for (ulong j = 0; j < 16; j++)
-                {
-                    ulong d = j ^ nibble;
-                    ulong mask = ((d | (0UL - d)) >> 63) - 1;
-                    pick = Select(pick, table[(int)j], mask);
-                }
-                acc += pick;
+                int shift = 4 * (w % 16);
+                acc += Pick(t0, (k[w / 16] >> shift) & 0xF);
+                acc += Pick(t1, (k[2 + w / 16] >> shift) & 0xF);
             }
             return acc;
         }
         finally
         {
-            table.Clear();
-            limbs.Clear();
+            t0.Clear();
+            t1.Clear();
+            k.Clear();
         }
+    }
+
+    private static Point<F> Pick(ReadOnlySpan<Point<F>> table, ulong index)
+    {
+        var pick = Identity;
+        for (ulong j = 0; j < (ulong)table.Length; j++)
+        {
+            ulong d = j ^ index;
+            ulong mask = ((d | (0UL - d)) >> 63) - 1;
+            pick = Select(pick, table[(int)j], mask);
+        }
+        return pick;
+    }
+
+    // z^2 = 0xac45a4010001a402_0000000100000000
+    private const ulong ZSquared0 = 0x0000000100000000, ZSquared1 = 0xac45a4010001a402;
+
+    /// <summary>
+    /// k = k0 + k1 z^2 by restoring binary long division with a fixed number of steps and masked
+    /// subtraction (no branch on k). Writes k0 to limbs 0-1 and k1 to limbs 2-3; both fit in 128 bits as k &lt; r.
+    /// </summary>
+    private static void SplitByZSquared(Fr canonical, Span<ulong> output)
+    {
+        ReadOnlySpan<ulong> k = [canonical.L0, canonical.L1, canonical.L2, canonical.L3];
+        ulong r0 = 0, r1 = 0, r2 = 0, q0 = 0, q1 = 0;
+        for (int i = 255; i >= 0; i--)
+        {
+            ulong bit = (k[i / 64] >> (i % 64)) & 1;
+            r2 = (r2 << 1) | (r1 >> 63);
+            r1 = (r1 << 1) | (r0 >> 63);
+            r0 = (r0 << 1) | bit;
+            ulong b = 0;
+            ulong s0 = Sub(r0, ZSquared0, ref b), s1 = Sub(r1, ZSquared1, ref b), s2 = Sub(r2, 0, ref b);
+            ulong take = b - 1; // all ones when R >= z^2
+            r0 = (r0 & ~take) | (s0 & take);
+            r1 = (r1 & ~take) | (s1 & take);
+            r2 = (r2 & ~take) | (s2 & take);
+            // Quotient bits at 128 and above are zero for k < r.
+            ulong qbit = take & 1;
+            q0 |= i < 64 ? qbit << i : 0;
+            q1 |= i >= 64 && i < 128 ? qbit << (i - 64) : 0;
+        }
+        output[0] = r0;
+        output[1] = r1;
+        output[2] = q0;
+        output[3] = q1;
+    }
+
+    private static ulong Sub(ulong a, ulong b, ref ulong borrow)
+    {
+        ulong d = a - b;
+        ulong b1 = a < b ? 1UL : 0UL;
+        ulong r = d - borrow;
+        ulong b2 = d < borrow ? 1UL : 0UL;
+        borrow = b1 | b2;
+        return r;
     }
 }

@@ -52,12 +52,27 @@ public class SchemeBehaviourTests
         for (int i = 0; i < 4; i++)
         {
             var k = Fr.Random();
-            Assert.True(G1.Generator.MulSecret(k).Equals(G1.Generator.MulPublic(k)));
-            Assert.True(G2.Generator.MulSecret(k).Equals(G2.Generator.MulPublic(k)));
+            Assert.True(G1.MulSecret(G1.Generator, k).Equals(G1.Generator.MulPublic(k)));
+            Assert.True(G2.MulSecret(G2.Generator, k).Equals(G2.Generator.MulPublic(k)));
         }
-        Assert.True(G2.Generator.MulSecret(Fr.Zero).IsIdentity);
-        Assert.True(G1.Generator.MulSecret(Fr.One).Equals(G1.Generator));
-        Assert.True(G1.Generator.MulSecret(-Fr.One).Equals(G1.Generator.Negate()));
+        Assert.True(G2.MulSecret(G2.Generator, Fr.Zero).IsIdentity);
+        Assert.True(G1.MulSecret(G1.Generator, Fr.One).Equals(G1.Generator));
+        Assert.True(G1.MulSecret(G1.Generator, -Fr.One).Equals(G1.Generator.Negate()));
+    }
+
+    [Theory]
+    [InlineData("ac45a4010001a4020000000100000000")]
+    [InlineData("ac45a4010001a40200000000ffffffff")]
+    [InlineData("ac45a4010001a4020000000100000001")]
+    [InlineData("0100000000000000000000000000000000")]
+    [InlineData("73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000000")]
+    [InlineData("ffffffffffffffffffffffffffffffff")]
+    public void Constant_time_multiplication_handles_scalars_around_the_z_squared_split(string hex)
+    {
+        var bytes = Convert.FromHexString(hex.PadLeft(64, '0'));
+        Assert.True(Fr.TryFromBytes(bytes, out var k));
+        Assert.True(G1.MulSecret(G1.Generator, k).Equals(G1.Generator.MulPublic(k)));
+        Assert.True(G2.MulSecret(G2.Generator, k).Equals(G2.Generator.MulPublic(k)));
     }
 
     [Fact]
