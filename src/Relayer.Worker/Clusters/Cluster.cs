@@ -18,7 +18,7 @@ internal sealed record Cluster(BlsPublicKey ValidatorPublicKey, int Threshold, I
 
     /// <summary>
     /// Why the announcement cannot be the cluster of its validator, or null when it can: the shares must be
-    /// well-formed, and several subsets of t public shares must each interpolate to the validator's key.
+    /// well-formed, and every public share must lie on one polynomial whose value at 0 is the validator's key.
     /// </summary>
     public static string? Problem(AnnouncedValidator v)
     {
@@ -41,13 +41,13 @@ internal sealed record Cluster(BlsPublicKey ValidatorPublicKey, int Threshold, I
         return null;
     }
 
-    // The first t, the last t and a random t: a share inconsistent with the rest falls in at least one
-    // of them unless t = n, where the one subset is all of them.
+    // Windows of t consecutive shares, each overlapping the next in t - 1: two neighbours that both
+    // interpolate to the key agree on t points of a degree t - 1 polynomial, hence are the same
+    // polynomial, so n - t + 1 windows prove every share consistent with the key.
     private static IEnumerable<IReadOnlyList<IndexedPublicShare>> Subsets(IReadOnlyList<IndexedPublicShare> shares, int t)
     {
-        yield return shares.Take(t).ToList();
-        if (t == shares.Count) yield break;
-        yield return shares.Skip(shares.Count - t).ToList();
-        yield return shares.OrderBy(_ => Random.Shared.Next()).Take(t).ToList();
+        var ordered = shares.OrderBy(s => s.ShareIndex).ToList();
+        for (var start = 0; start + t <= ordered.Count; start++)
+            yield return ordered.GetRange(start, t);
     }
 }
