@@ -1,0 +1,147 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using DvtBus.Contracts;
+using DvtBus.Primitives;
+using DvtBus.Relayer;
+using DvtBus.TestSupport;
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+
+namespace DvtBus.Sidecar.Tests;
+
+/// <summary>
+/// Our sidecars with the real relayer (in-process, on the real broker and PostgreSQL): the relayer
+/// verifies each share against the announced public shares, recovers at threshold and reports the
+/// exit ready. Over the bus with four sidecar hosts, and over the StakeWise HTTP API.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed class RealRelayerTests : IAsyncLifetime
+{
+    private const string Token = "sidecar-test-relayer-token-0123456789";
+    private readonly ObolCluster _cluster = ObolCluster.Create(validators: 2);
+    private readonly List<WebApplication> _apps = [];
+    private readonly ConcurrentQueue<SignatureReady> _ready = new();
+    private readonly ConcurrentQueue<ShareRejected> _rejected = new();
+    private IBusControl? _testBus;
+    private WebApplication _relayer = null!;
+    private string _vhost = "";
+
+    public async Task InitializeAsync()
+    {
+        _vhost = await TestServices.CreateVirtualHostAsync("sidecar-e2e");
+        var postgres = await TestServices.CreateDatabaseAsync("sidecar_e2e");
+        _testBus = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg =>
+        {
+            cfg.Host(TestServices.RabbitHost, (ushort)TestServices.RabbitPort, _vhost, h =>
+            {
+                h.Username(TestServices.RabbitUser);
+                h.Password(TestServices.RabbitPassword);
+            });
+            cfg.ReceiveEndpoint("test-operator", e =>
+            {
+                e.Handler<SignatureReady>(c => Record(_ready, c.Message));
+                e.Handler<ShareRejected>(c => Record(_rejected, c.Message));
+            });
+        });
+        await _testBus.StartAsync();
+
+        var settings = TestServices.DaemonSettings(_vhost, postgres);
+        settings["Urls"] = "http://127.0.0.1:0";
+        settings["Logging:LogLevel:Default"] = "Warning";
+        settings["Network:Name"] = "hoodi";
+        settings["Api:Token"] = Token;
+        settings["Oracles:ExitSignatureRecoverThreshold"] = "3";
+        for (var i = 0; i < 5; i++) settings[$"Oracles:PublicKeys:{i}"] = OraclePublicKey();
+        _relayer = RelayerHost.Build(settings.Select(s => $"--{s.Key}={s.Value}").ToArray());
+        _apps.Add(_relayer);
+        await _relayer.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var app in Enumerable.Reverse(_apps))
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+        if (_testBus is not null) await _testBus.StopAsync();
+        await TestServices.DeleteVirtualHostAsync(_vhost);
+        _cluster.Dispose();
+    }
+
+    [Fact]
+    public async Task Four_sidecar_hosts_on_the_bus_make_the_relayer_report_every_exit_ready()
+    {
+        for (var node = 0; node < 4; node++)
+        {
+            var settings = _cluster.Settings($"e2e-node-{node}", "hoodi", node);
+            foreach (var (key, value) in TestServices.DaemonSettings(_vhost)) settings[key] = value;
+            await StartAsync(settings);
+        }
+
+        await _testBus!.Publish(new ExitRequested
+        {
+            BatchId = Guid.NewGuid(),
+            Network = "hoodi",
+            Vault = Address.Parse("0x" + new string('d', 40)),
+            Validators = [new RequestedExit(_cluster.Validators[0], 500), new RequestedExit(_cluster.Validators[1], 501)],
+            RequestedAt = DateTimeOffset.UtcNow,
+        });
+
+        await Eventually.HoldsAsync(() => _ready.Select(r => r.ValidatorPublicKey).Distinct().Count() == 2, "SignatureReady for both validators");
+        Assert.Equal([500UL, 501UL], _ready.DistinctBy(r => r.ValidatorPublicKey).Select(r => r.ValidatorIndex).Order());
+        Assert.All(_ready, r => Assert.Equal(5, r.EncryptedExitSignatures.Count));
+        Assert.Empty(_rejected);
+    }
+
+    [Fact]
+    public async Task A_sidecar_in_http_mode_makes_the_relayer_report_every_exit_ready()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(_relayer.Urls.First()) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        var request = await http.PostAsJsonAsync("validators", new JsonObject
+        {
+            ["public_keys"] = new JsonArray(_cluster.Validators.Select(v => (JsonNode)v.ToString()).ToArray()),
+            ["validator_index"] = 900,
+        });
+        request.EnsureSuccessStatusCode();
+
+        var settings = _cluster.Settings("e2e-http", "hoodi", 0, 1, 2, 3);
+        settings["Sidecar:Mode"] = "Http";
+        settings["Sidecar:Relayer:Url"] = _relayer.Urls.First();
+        settings["Sidecar:Relayer:Token"] = Token;
+        settings["Sidecar:Relayer:PollInterval"] = "00:00:00.25";
+        await StartAsync(settings);
+
+        await Eventually.HoldsAsync(async () =>
+        {
+            var exits = JsonNode.Parse(await http.GetStringAsync("exits"))!["exits"]!.AsArray();
+            return exits.Count == 2 && exits.All(e => e!["is_exit_signature_ready"]!.GetValue<bool>());
+        }, "both exits ready in GET /exits");
+        Assert.Empty(_rejected);
+    }
+
+    private async Task StartAsync(Dictionary<string, string?> settings)
+    {
+        var app = SidecarHost.Build(settings);
+        _apps.Add(app);
+        await app.StartAsync();
+    }
+
+    /// <summary>A fresh oracle key: the relayer only needs the public half (64 bytes, no 04 prefix).</summary>
+    private static string OraclePublicKey()
+    {
+        using var key = ECDiffieHellman.Create(ECCurve.CreateFromFriendlyName("secp256k1"));
+        var q = key.ExportParameters(false).Q;
+        return Hex.Encode([.. q.X!, .. q.Y!]);
+    }
+
+    private static Task Record<T>(ConcurrentQueue<T> queue, T message)
+    {
+        queue.Enqueue(message);
+        return Task.CompletedTask;
+    }
+}
