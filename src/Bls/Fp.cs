@@ -34,6 +34,7 @@ internal readonly struct Fp : IField<Fp>
     private static readonly Fp TwoTo256 = FromBigInteger(BigInteger.Pow(2, 256));
     private static readonly ulong[] PMinus2 = Limbs(Modulus - 2);
     private static readonly ulong[] SqrtExponent = Limbs((Modulus + 1) / 4);
+    private static readonly ulong[] InverseSqrtExponent = Limbs((Modulus - 3) / 4);
     // (p - 1) / 2
     private const ulong H0 = 0xdcff7fffffffd555, H1 = 0xf55ffff58a9ffff, H2 = 0xb39869507b587b12,
         H3 = 0xb23ba5c279c2895f, H4 = 0x258dd3db21a5d66b, H5 = 0xd0088f51cbff34d;
@@ -244,6 +245,17 @@ internal readonly struct Fp : IField<Fp>
     {
         root = Pow(SqrtExponent);
         return root.Square() == this;
+    }
+
+    /// <summary>
+    /// The square root and its inverse from one exponentiation: with s = a^((p-3)/4), a s is a root and
+    /// s is its inverse whenever a is a non-zero square. False when a is not a square or is zero.
+    /// </summary>
+    internal bool TrySqrtAndInverse(out Fp root, out Fp inverseRoot)
+    {
+        inverseRoot = Pow(InverseSqrtExponent);
+        root = this * inverseRoot;
+        return !IsZero && root.Square() == this;
     }
 
     /// <summary>The canonical (non-Montgomery) limbs.</summary>

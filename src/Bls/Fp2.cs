@@ -72,7 +72,8 @@ internal readonly struct Fp2 : IField<Fp2>
 
     /// <summary>
     /// Square root through the norm: with n = sqrt(c0^2 + c1^2) in Fp, x0 = sqrt((c0 +- n) / 2) and
-    /// x1 = c1 / (2 x0). Only used on public values (hashing, decompression).
+    /// x1 = c1 / (2 x0), where 1 / x0 comes out of the same exponentiation as x0. Only used on public
+    /// values (hashing, decompression).
     /// </summary>
     internal bool TrySqrt(out Fp2 root)
     {
@@ -92,9 +93,10 @@ internal readonly struct Fp2 : IField<Fp2>
             return false;
         }
         if (!(C0.Square() + C1.Square()).TrySqrt(out var n)) return false;
-        if (!((C0 + n) * InvTwo).TrySqrt(out var x0) && !((C0 - n) * InvTwo).TrySqrt(out x0))
+        if (!((C0 + n) * InvTwo).TrySqrtAndInverse(out var x0, out var inv)
+            && !((C0 - n) * InvTwo).TrySqrtAndInverse(out x0, out inv))
             return false;
-        var x1 = C1 * x0.Double().Invert();
+        var x1 = C1 * inv * InvTwo;
         root = new Fp2(x0, x1);
         return root.Square() == this;
     }
