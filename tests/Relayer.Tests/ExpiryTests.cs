@@ -1,0 +1,36 @@
+using DvtBus.Contracts;
+using DvtBus.Relayer.Tests.Support;
+using Xunit;
+
+namespace DvtBus.Relayer.Tests;
+
+public sealed class ShortLivedExits : RelayerEnvironment
+{
+    protected override Dictionary<string, string?> ExtraSettings() => new()
+    {
+        ["Exits:Lifetime"] = "00:00:02",
+        ["Exits:ExpirySweepInterval"] = "00:00:00.200",
+    };
+}
+
+public sealed class ExpiryTests(ShortLivedExits env) : IClassFixture<ShortLivedExits>
+{
+    [Fact]
+    public async Task An_exit_with_too_few_shares_expires_after_its_lifetime_with_the_count_it_reached()
+    {
+        var cluster = new TestCluster();
+        const ulong index = 9100;
+        await env.AnnounceAsync(cluster);
+        await env.Bus.Publish(TestCluster.Request((cluster, index)));
+        await env.Bus.Publish(cluster.Share(2, index));
+
+        var expired = await env.Recorder.WaitForAsync<ExitExpired>(e => e.ValidatorPublicKey == cluster.PublicKey, "ExitExpired");
+        Assert.Equal(ExitId.For("mainnet", cluster.PublicKey, index), expired.ExitId);
+        Assert.Equal(index, expired.ValidatorIndex);
+        Assert.Equal(3, expired.Threshold);
+        Assert.InRange(expired.SharesAccepted, 0, 1);
+        Assert.Equal("expired", await env.QueryScalarAsync<string>("SELECT state FROM relayer.exits WHERE id = @id", new { id = expired.ExitId }));
+        Assert.Matches(@"relayer_exits_expired_total [1-9]", await env.Http(authorised: false).GetStringAsync("/metrics"));
+        Assert.Single(env.Recorder.Of<ExitExpired>(), e => e.ExitId == expired.ExitId);
+    }
+}

@@ -1,0 +1,159 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using DvtBus.Bls;
+using DvtBus.Primitives;
+using DvtBus.Relayer.Tests.Support;
+using Xunit;
+
+namespace DvtBus.Relayer.Tests;
+
+/// <summary>The public StakeWise operator and sidecars' way: only HTTP, shapes and field names of PROTOCOL.md.</summary>
+public sealed class HttpApiTests(RelayerEnvironment env) : IClassFixture<RelayerEnvironment>
+{
+    [Fact]
+    public async Task An_operator_and_sidecars_over_http_alone_reach_ready_with_shards_the_oracles_can_open()
+    {
+        var clusters = new[] { new TestCluster(), new TestCluster() };
+        const ulong start = 8000;
+        using var http = env.Http();
+
+        var info = JsonNode.Parse(await http.GetStringAsync("/info"))!;
+        Assert.Equal("mainnet", info["network"]!.GetValue<string>());
+
+        var created = await PostAsync(http, "/validators", new { public_keys = clusters.Select(c => c.PublicKey.ToString()), validator_index = start });
+        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        var body = JsonNode.Parse(await created.Content.ReadAsStringAsync())!;
+        Assert.False(body["ready"]!.GetValue<bool>());
+        Assert.All(body["validators"]!.AsArray(), v => Assert.Null(v!["oracles_exit_signature_shares"]));
+
+        foreach (var node in clusters[0].Shares.Select(s => s.Id))
+        {
+            var announced = await PostAsync(http, "/key-shares", new
+            {
+                sidecar_id = $"node-{node}",
+                validators = clusters.Select(c => new
+                {
+                    public_key = c.PublicKey.ToString(),
+                    threshold = c.Threshold,
+                    public_shares = c.Shares.Select(s => new { share_index = s.Id, public_key = s.Key.PublicKey.ToString() }),
+                }),
+            });
+            Assert.Equal(HttpStatusCode.OK, announced.StatusCode);
+        }
+
+        var exits = JsonNode.Parse(await http.GetStringAsync("/exits"))!["exits"]!.AsArray();
+        foreach (var (cluster, i) in clusters.Select((c, i) => (c, (ulong)i)))
+        {
+            var exit = exits.Single(e => e!["public_key"]!.GetValue<string>() == cluster.PublicKey.ToString())!;
+            Assert.Equal(start + i, exit["validator_index"]!.GetValue<ulong>());
+            Assert.False(exit["is_exit_signature_ready"]!.GetValue<bool>());
+            Assert.Empty(exit["share_indexes_ready"]!.AsArray());
+            Assert.True(exit["created_at_timestamp"]!.GetValue<long>() > 1_700_000_000);
+            Assert.EndsWith("+0000", exit["created_at_string"]!.GetValue<string>());
+        }
+
+        // Sidecar 4 sends a bad share for the first validator: it is refused with its reason, its good one is kept.
+        for (ulong node = 1; node <= 4; node++)
+        {
+            var response = await PostAsync(http, "/exit-signature", new
+            {
+                share_index = node,
+                shares = clusters.Select((c, i) => new
+                {
+                    public_key = c.PublicKey.ToString(),
+                    exit_signature = (node == 4 && i == 0 ? c.Sign(1, start) : c.Sign(node, start + (ulong)i)).ToString(),
+                }),
+            });
+            Assert.Equal(node == 4 ? HttpStatusCode.UnprocessableContent : HttpStatusCode.OK, response.StatusCode);
+            if (node == 4) Assert.Contains("DoesNotVerify", await response.Content.ReadAsStringAsync());
+        }
+
+        JsonNode? ready = null;
+        await RelayerEnvironment.WaitUntilAsync(async () =>
+        {
+            var response = await PostAsync(http, "/validators", new { public_keys = clusters.Select(c => c.PublicKey.ToString()) });
+            ready = JsonNode.Parse(await response.Content.ReadAsStringAsync());
+            return ready!["ready"]!.GetValue<bool>();
+        }, "ready: true");
+
+        foreach (var (cluster, i) in clusters.Select((c, i) => (c, (ulong)i)))
+        {
+            env.FullSignatures.Add(cluster.FullSignature(start + i));
+            var shares = ready!["validators"]!.AsArray().Single(v => v!["public_key"]!.GetValue<string>() == cluster.PublicKey.ToString())!["oracles_exit_signature_shares"]!;
+            var publicKeys = shares["public_keys"]!.AsArray().Select(k => BlsPublicKey.Parse(k!.GetValue<string>())).ToList();
+            var encrypted = shares["encrypted_exit_signatures"]!.AsArray().Select(e => EncryptedExitSignature.Parse(e!.GetValue<string>())).ToList();
+            var opened = await env.Oracles.OpenAsync(TestCluster.SigningRoot(start + i), publicKeys, encrypted);
+            Assert.All(opened, o => Assert.True(o.Verifies));
+            foreach (var recovered in env.Oracles.RecoverFromEverySubset(opened.Select(o => o.Signature).ToList()))
+                Assert.True(BlsScheme.Verify(cluster.PublicKey, TestCluster.SigningRoot(start + i).Span, recovered));
+        }
+
+        exits = JsonNode.Parse(await http.GetStringAsync("/exits"))!["exits"]!.AsArray();
+        var first = exits.Single(e => e!["public_key"]!.GetValue<string>() == clusters[0].PublicKey.ToString())!;
+        Assert.True(first["is_exit_signature_ready"]!.GetValue<bool>());
+        Assert.Equal([1L, 2L, 3L], first["share_indexes_ready"]!.AsArray().Select(x => x!.GetValue<long>()));
+        var text = (await http.GetStringAsync("/exits")) + ready!.ToJsonString();
+        Assert.DoesNotContain(Hex.Encode(clusters[0].FullSignature(start).Span, prefix: false), text);
+    }
+
+    [Fact]
+    public async Task Writes_without_the_bearer_token_are_refused_and_reads_are_open()
+    {
+        using var anonymous = env.Http(authorised: false);
+        var key = new TestCluster().PublicKey.ToString();
+        var validators = await PostAsync(anonymous, "/validators", new { public_keys = new[] { key }, validator_index = 9000 });
+        Assert.Equal(HttpStatusCode.Unauthorized, validators.StatusCode);
+        var share = await PostAsync(anonymous, "/exit-signature", new { share_index = 1, shares = new[] { new { public_key = key, exit_signature = "0x" + new string('a', 192) } } });
+        Assert.Equal(HttpStatusCode.Unauthorized, share.StatusCode);
+        using var wrong = env.Http(authorised: false);
+        wrong.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "not-the-token-at-all");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await PostAsync(wrong, "/validators", new { public_keys = new[] { key } })).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/exits")).StatusCode);
+        Assert.Equal(0, await env.QueryScalarAsync<long>("SELECT count(*) FROM relayer.exits WHERE validator_index = 9000"));
+    }
+
+    [Theory]
+    [InlineData("/validators", "this is not json")]
+    [InlineData("/validators", "[]")]
+    [InlineData("/validators", "null")]
+    [InlineData("/validators", "{}")]
+    [InlineData("/validators", "{\"public_keys\": []}")]
+    [InlineData("/validators", "{\"public_keys\": [\"0x1234\"]}")]
+    [InlineData("/validators", "{\"public_keys\": [\"0x" + Zero48 + "\"], \"validator_index\": -1}")]
+    [InlineData("/validators", "{\"public_keys\": \"0xabc\"}")]
+    [InlineData("/exit-signature", "{\"share_index\": 0, \"shares\": []}")]
+    [InlineData("/exit-signature", "{\"share_index\": 1, \"shares\": []}")]
+    [InlineData("/exit-signature", "{\"share_index\": \"one\", \"shares\": []}")]
+    [InlineData("/exit-signature", "{\"share_index\": 1, \"shares\": [{\"public_key\": \"0x12\", \"exit_signature\": \"0x34\"}]}")]
+    [InlineData("/exit-signature", "{\"share_index\": 1, \"shares\": [null]}")]
+    [InlineData("/key-shares", "{\"sidecar_id\": \"x\", \"validators\": [{\"public_key\": \"0x12\"}]}")]
+    public async Task Bad_bodies_get_422_with_a_reason(string path, string json)
+    {
+        using var http = env.Http();
+        var response = await http.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.UnprocessableContent, response.StatusCode);
+        var detail = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["detail"]!.GetValue<string>();
+        Assert.False(string.IsNullOrWhiteSpace(detail));
+    }
+
+    [Fact]
+    public async Task A_share_for_a_key_without_an_exit_is_refused_as_unknown()
+    {
+        using var http = env.Http();
+        var cluster = new TestCluster();
+        var response = await PostAsync(http, "/exit-signature", new
+        {
+            share_index = 1,
+            shares = new[] { new { public_key = cluster.PublicKey.ToString(), exit_signature = cluster.Sign(1, 1).ToString() } },
+        });
+        Assert.Equal(HttpStatusCode.UnprocessableContent, response.StatusCode);
+        Assert.Contains("UnknownValidator", await response.Content.ReadAsStringAsync());
+    }
+
+    private const string Zero48 = "c00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000";
+
+    private static Task<HttpResponseMessage> PostAsync(HttpClient http, string path, object body) => http.PostAsJsonAsync(path, body);
+}
