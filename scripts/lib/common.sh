@@ -45,9 +45,15 @@ dvt_install_traps() {
 # Runs a long command in its own process group and waits for it. The wait (unlike a foreground
 # command) returns as soon as a signal arrives, so an interrupt sent to this script alone still
 # stops the whole group (dotnet test and its test hosts) through the exit trap.
+# DVT_CHILD_LOG=file sends the command's output there; redirecting the call instead would also
+# send an interrupt's messages to that file.
 dvt_run_child() {
   local rc=0
-  setsid "$@" </dev/null &
+  if [[ -n ${DVT_CHILD_LOG:-} ]]; then
+    setsid "$@" </dev/null >"$DVT_CHILD_LOG" 2>&1 &
+  else
+    setsid "$@" </dev/null &
+  fi
   DVT_CHILD=$!
   wait "$DVT_CHILD" || rc=$?
   DVT_CHILD=

@@ -22,7 +22,7 @@ dvt_ensure_npm_peers() {
   local log
   log=$(mktemp)
   dvt_at_exit "rm -f '$log'"
-  if dvt_run_child env -C "$js" npm ci --no-audit --no-fund >"$log" 2>&1; then
+  if DVT_CHILD_LOG=$log dvt_run_child env -C "$js" npm ci --no-audit --no-fund; then
     tail -n 3 "$log" >&2
   else
     # Its usage text would bury the reason: show only the reason.

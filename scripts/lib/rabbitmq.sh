@@ -138,8 +138,9 @@ ENV
 
   # As a child an interrupt can stop: the broker may take a while to come up on a busy machine.
   # shellcheck disable=SC2016
-  if ! dvt_run_child bash -c '. "$0/node.env" && cd "$0" && exec "$RABBITMQ_BIN_DIR/rabbitmqctl" "$@"' \
-    "$dir" wait --timeout 120 "$dir/rabbit.pid" >"$dir/log/wait.out" 2>&1; then
+  if ! DVT_CHILD_LOG="$dir/log/wait.out" dvt_run_child \
+    bash -c '. "$0/node.env" && cd "$0" && exec "$RABBITMQ_BIN_DIR/rabbitmqctl" "$@"' \
+    "$dir" wait --timeout 120 "$dir/rabbit.pid"; then
     dvt_log "RabbitMQ node $node did not start"
     _rabbitmq_show_logs "$base"
     return 1
