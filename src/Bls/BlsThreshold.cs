@@ -37,7 +37,10 @@ public static class BlsThreshold
         }
     }
 
-    /// <summary>Lagrange interpolation at x = 0 over exactly the given shares (pass threshold of them).</summary>
+    /// <summary>
+    /// Lagrange interpolation at x = 0 over exactly the given shares (pass threshold of them). The
+    /// coefficients are public, but full-size scalars go fastest through the endomorphism-split multiplication.
+    /// </summary>
     public static BlsSignature RecoverSignature(IReadOnlyList<IndexedSignature> shares)
     {
         ArgumentNullException.ThrowIfNull(shares);
@@ -48,7 +51,7 @@ public static class BlsThreshold
         {
             if (!BlsScheme.TrySignature(shares[i].Signature, out var s))
                 throw new ArgumentException($"signature share {shares[i].Id} is not a valid G2 point", nameof(shares));
-            sum += s.MulPublic(lambdas[i]);
+            sum += G2.MulSecret(s, lambdas[i]);
         }
         return BlsSignature.From(G2.Compress(sum));
     }
@@ -63,7 +66,7 @@ public static class BlsThreshold
         {
             if (!BlsScheme.TryPublicKey(shares[i].PublicKey, out var p))
                 throw new ArgumentException($"public key share {shares[i].Id} is not a valid G1 point", nameof(shares));
-            sum += p.MulPublic(lambdas[i]);
+            sum += G1.MulSecret(p, lambdas[i]);
         }
         return BlsPublicKey.From(G1.Compress(sum));
     }
