@@ -116,9 +116,7 @@ internal readonly struct Point<F> where F : unmanaged, IField<F>
         return true;
     }
 
-    internal Point<F> ToNormalized() => TryToAffine(out var x, out var y) ? FromAffine(x, y) : Identity;
-
-    /// <summary>Double-and-add for public scalars only (verification, recovery, cofactor clearing).</summary>
+    /// <summary>Double-and-add for public scalars only (batch weights, cofactor clearing, subgroup checks).</summary>
     internal Point<F> MulPublic(ulong k)
     {
         var acc = Identity;
@@ -130,7 +128,7 @@ internal readonly struct Point<F> where F : unmanaged, IField<F>
         return acc;
     }
 
-    /// <summary>Double-and-add over little-endian limbs, for public scalars only.</summary>
+    /// <summary>Double-and-add over little-endian limbs, for public scalars only (the plain reference for tests).</summary>
     internal Point<F> MulPublic(ReadOnlySpan<ulong> limbs)
     {
         var acc = Identity;
