@@ -72,7 +72,6 @@ internal sealed partial class KeySharesAnnouncer(
         Announced(logger, keys.Ring.Validators.Count, messages.Count);
     }
 
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Key shares of {Validators} validators announced in {Messages} messages")]
     private static partial void Announced(ILogger logger, int validators, int messages);
 

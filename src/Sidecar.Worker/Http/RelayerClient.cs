@@ -13,7 +13,7 @@ namespace DvtBus.Sidecar.Worker.Http;
 /// </summary>
 internal sealed class RelayerClient(HttpClient http, IOptions<SidecarOptions> options)
 {
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
     };
@@ -73,7 +73,7 @@ internal sealed record RelayerExits(IReadOnlyList<RelayerExit>? Exits);
 
 internal sealed record RelayerExit(
     string? PublicKey,
-    ulong ValidatorIndex,
+    ulong? ValidatorIndex,
     bool IsExitSignatureReady,
     IReadOnlyList<ulong>? ShareIndexesReady);
 

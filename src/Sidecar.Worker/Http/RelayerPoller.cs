@@ -44,8 +44,7 @@ internal sealed partial class RelayerPoller(
         while (await timer.TickAsync(stoppingToken));
     }
 
-    /// <returns>How many shares were posted.</returns>
-    internal async Task<int> PollOnceAsync(CancellationToken cancellationToken)
+    private async Task PollOnceAsync(CancellationToken cancellationToken)
     {
         var network = await client.GetNetworkAsync(cancellationToken);
         if (!signer.IsOwnNetwork(network))
@@ -53,7 +52,7 @@ internal sealed partial class RelayerPoller(
             metrics.Polled("other_network");
             if (_reportedNetwork != network) WrongNetwork(logger, network, signer.Network.Name);
             _reportedNetwork = network;
-            return 0;
+            return;
         }
         _reportedNetwork = null;
         await AnnounceWhenDueAsync(cancellationToken);
@@ -61,9 +60,11 @@ internal sealed partial class RelayerPoller(
         var byShareIndex = new SortedDictionary<ulong, List<ExitSignatureItem>>();
         foreach (var exit in await client.GetExitsAsync(cancellationToken))
         {
-            if (exit.IsExitSignatureReady || !BlsPublicKey.TryParse(exit.PublicKey, out var validator) || !signer.Holds(validator)) continue;
+            // An entry without its index cannot be signed: the signature binds the index.
+            if (exit.IsExitSignatureReady || exit.ValidatorIndex is not { } index
+                || !BlsPublicKey.TryParse(exit.PublicKey, out var validator) || !signer.Holds(validator)) continue;
             var ready = exit.ShareIndexesReady ?? [];
-            foreach (var share in signer.Sign(validator, exit.ValidatorIndex))
+            foreach (var share in signer.Sign(validator, index))
             {
                 if (ready.Contains(share.Id)) continue;
                 if (!byShareIndex.TryGetValue(share.Id, out var items)) byShareIndex[share.Id] = items = [];
@@ -83,9 +84,7 @@ internal sealed partial class RelayerPoller(
         }
         metrics.Polled("ok");
         if (posted > 0) Posted(logger, posted, byShareIndex.Count);
-        return posted;
     }
-
 
     private async Task AnnounceWhenDueAsync(CancellationToken cancellationToken)
     {
