@@ -58,26 +58,21 @@ internal readonly struct Fp : IField<Fp>
         return hi;
     }
 
+    // Carries and borrows from the top bits (Hacker's Delight 2-13): no flags, no compare-and-set chains.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong AddC(ulong a, ulong b, ref ulong carry)
     {
-        ulong s = a + b;
-        ulong c1 = s < a ? 1UL : 0UL;
-        ulong r = s + carry;
-        ulong c2 = r < s ? 1UL : 0UL;
-        carry = c1 | c2;
-        return r;
+        ulong s = a + b + carry;
+        carry = ((a & b) | ((a | b) & ~s)) >> 63;
+        return s;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong SubB(ulong a, ulong b, ref ulong borrow)
     {
-        ulong d = a - b;
-        ulong b1 = a < b ? 1UL : 0UL;
-        ulong r = d - borrow;
-        ulong b2 = d < borrow ? 1UL : 0UL;
-        borrow = b1 | b2;
-        return r;
+        ulong d = a - b - borrow;
+        borrow = ((~a & b) | (~(a ^ b) & d)) >> 63;
+        return d;
     }
 
     /// <summary>Subtracts p once when the value is at least p, without branching.</summary>
