@@ -1,0 +1,100 @@
+using DvtBus.Contracts;
+using DvtBus.Crypto.Consensus;
+using DvtBus.Primitives;
+using MassTransit;
+
+namespace DvtBus.Operator.Registration;
+
+/// <summary>
+/// Predicts the batch's indexes from the chain as it is now and asks for the exits. Shards already
+/// stored for those exact indexes (a repeated round, a restart) count at once: the relayer sends a
+/// validator's shards only once.
+/// </summary>
+public sealed class RequestExitsActivity(
+    IValidatorIndexSource indexes, IExitSignatureStore shards, IBatchProgress progress, Network network, RegistrationTarget target)
+    : RegistrationActivity
+{
+    protected override async Task RunAsync(BehaviorContext<RegistrationState> context)
+    {
+        var saga = context.Saga;
+        var ct = context.CancellationToken;
+        saga.StartIndex = await indexes.NextIndexAsync(ct);
+        saga.Ready.Clear();
+        saga.ExitRounds++;
+        var exits = saga.Validators.Select((key, i) => new RequestedExit(BlsPublicKey.Parse(key), saga.StartIndex + (ulong)i)).ToList();
+        await progress.RecordAsync(saga.CorrelationId, Batches.BatchStates.ExitsRequested, saga.StartIndex, null, ct);
+        await context.Publish(new ExitRequested
+        {
+            BatchId = saga.CorrelationId,
+            Network = network.Name,
+            Vault = target.Vault,
+            Validators = exits,
+            RequestedAt = DateTimeOffset.UtcNow,
+        }, ct);
+        foreach (var stored in await shards.StoredAsync(exits.Select(e => new RequestedShards(e.PublicKey, e.ValidatorIndex)).ToList(), ct))
+            await context.Publish(new ExitSignatureCollected
+            {
+                BatchId = saga.CorrelationId,
+                ValidatorPublicKey = stored.PublicKey,
+                ValidatorIndex = stored.ValidatorIndex,
+            }, ct);
+    }
+
+    protected override string Name => "request-exits";
+}
+
+/// <summary>Writes the state the saga just entered to <c>operator.batches</c>, for <c>GET /batches</c>.</summary>
+public sealed class RecordProgressActivity(IBatchProgress progress) : RegistrationActivity
+{
+    protected override async Task RunAsync(BehaviorContext<RegistrationState> context)
+    {
+        var saga = context.Saga;
+        await progress.RecordAsync(saga.CorrelationId, saga.CurrentState, saga.StartIndex,
+            saga.TransactionHash is null ? null : Bytes32.Parse(saga.TransactionHash), context.CancellationToken);
+    }
+
+    protected override string Name => "record-progress";
+}
+
+/// <summary>Ends the batch in <c>operator.batches</c>; the file leaves processing/ with its last batch.</summary>
+public sealed class FinishBatchActivity(IBatchProgress progress) : RegistrationActivity
+{
+    protected override async Task RunAsync(BehaviorContext<RegistrationState> context)
+    {
+        var saga = context.Saga;
+        await progress.FinishAsync(saga.CorrelationId, saga.Failure is null,
+            saga.TransactionHash is null ? null : Bytes32.Parse(saga.TransactionHash), saga.BlockNumber, saga.Failure, context.CancellationToken);
+    }
+
+    protected override string Name => "finish-batch";
+}
+
+/// <summary>The plumbing MassTransit asks of an activity, once: subclasses only say what they do.</summary>
+public abstract class RegistrationActivity : IStateMachineActivity<RegistrationState>
+{
+    protected abstract string Name { get; }
+
+    protected abstract Task RunAsync(BehaviorContext<RegistrationState> context);
+
+    public async Task Execute(BehaviorContext<RegistrationState> context, IBehavior<RegistrationState> next)
+    {
+        await RunAsync(context);
+        await next.Execute(context);
+    }
+
+    public async Task Execute<T>(BehaviorContext<RegistrationState, T> context, IBehavior<RegistrationState, T> next) where T : class
+    {
+        await RunAsync(context);
+        await next.Execute(context);
+    }
+
+    public Task Faulted<TException>(BehaviorExceptionContext<RegistrationState, TException> context, IBehavior<RegistrationState> next)
+        where TException : Exception => next.Faulted(context);
+
+    public Task Faulted<T, TException>(BehaviorExceptionContext<RegistrationState, T, TException> context, IBehavior<RegistrationState, T> next)
+        where T : class where TException : Exception => next.Faulted(context);
+
+    public void Probe(ProbeContext context) => context.CreateScope(Name);
+
+    public void Accept(StateMachineVisitor visitor) => visitor.Visit(this);
+}
