@@ -87,6 +87,7 @@ internal readonly struct Fp : IField<Fp>
             (t3 & keep) | (s3 & ~keep), (t4 & keep) | (s4 & ~keep), (t5 & keep) | (s5 & ~keep));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Fp operator +(Fp a, Fp b)
     {
         ulong c = 0;
@@ -95,6 +96,7 @@ internal readonly struct Fp : IField<Fp>
         return Reduce(t0, t1, t2, t3, t4, t5);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Fp operator -(Fp a, Fp b)
     {
         ulong br = 0;
