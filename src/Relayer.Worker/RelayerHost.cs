@@ -1,5 +1,7 @@
+using DvtBus.Contracts;
 using DvtBus.Hosting;
 using DvtBus.Relayer.Api;
+using DvtBus.Sagas;
 using Microsoft.AspNetCore.Builder;
 
 namespace DvtBus.Relayer;
@@ -13,6 +15,7 @@ public static class RelayerHost
     {
         var builder = DaemonHost.CreateBuilder(Daemon, args);
         builder.AddDvtPostgres(schema: Daemon, typeof(RelayerHost).Assembly);
+        builder.AddDurableTimeouts(schema: Daemon, typeof(ExitLifetimeElapsed));
         builder.AddRelayer();
         builder.AddDvtBus(Daemon, bus => bus.AddRelayerConsumers());
 

@@ -13,7 +13,7 @@ namespace DvtBus.Relayer;
 
 public static class RelayerRegistration
 {
-    /// <summary>The relayer's settings (each section checked before start), stores, share intake, metrics and expiry sweep.</summary>
+    /// <summary>The relayer's settings (each section checked before start), stores, share intake and metrics.</summary>
     public static IHostApplicationBuilder AddRelayer(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -29,7 +29,6 @@ public static class RelayerRegistration
         services.AddSingleton<ShareIntake>();
         services.AddSingleton<ExitRequests>();
         services.AddSingleton<ClusterAnnouncements>();
-        services.AddHostedService<ExitExpirySweeper>();
         return builder;
     }
 
@@ -39,6 +38,7 @@ public static class RelayerRegistration
         bus.AddConsumer<ExitRequestedConsumer, ExitRequestedConsumerDefinition>();
         bus.AddConsumer<ShareSubmittedConsumer, ShareSubmittedConsumerDefinition>();
         bus.AddConsumer<KeySharesAnnouncedConsumer, KeySharesAnnouncedConsumerDefinition>();
+        bus.AddConsumer<ExitLifetimeElapsedConsumer, ExitLifetimeElapsedConsumerDefinition>();
         return bus;
     }
 

@@ -9,7 +9,7 @@ public sealed class ShortLivedExits : RelayerEnvironment
     protected override Dictionary<string, string?> ExtraSettings() => new()
     {
         ["Exits:Lifetime"] = "00:00:02",
-        ["Exits:ExpirySweepInterval"] = "00:00:00.200",
+        ["Timeouts:SweepInterval"] = "00:00:00.200",
     };
 }
 
@@ -32,5 +32,24 @@ public sealed class ExpiryTests(ShortLivedExits env) : IClassFixture<ShortLivedE
         Assert.Equal("expired", await env.QueryScalarAsync<string>("SELECT state FROM relayer.exits WHERE id = @id", new { id = expired.ExitId }));
         Assert.Matches(@"relayer_exits_expired_total [1-9]", await env.Http(authorised: false).GetStringAsync("/metrics"));
         Assert.Single(env.Recorder.Of<ExitExpired>(), e => e.ExitId == expired.ExitId);
+    }
+
+    [Fact]
+    public async Task An_exit_expires_even_when_its_lifetime_ran_out_while_no_relayer_was_running()
+    {
+        var cluster = new TestCluster();
+        const ulong index = 9200;
+        await env.Bus.Publish(TestCluster.Request((cluster, index)));
+        var id = ExitId.For("mainnet", cluster.PublicKey, index);
+        await RelayerEnvironment.WaitUntilAsync(async () => await env.QueryScalarAsync<long>(
+            "SELECT count(*) FROM relayer.timeouts WHERE id = @id", new { id }) == 1, "the exit's lifetime to be scheduled");
+
+        await env.StopRelayerAsync(env.Relayer);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await env.StartRelayerAsync();
+
+        var expired = await env.Recorder.WaitForAsync<ExitExpired>(e => e.ExitId == id, "ExitExpired after the restart");
+        Assert.Equal(0, expired.SharesAccepted);
+        Assert.Equal(0, expired.Threshold);
     }
 }

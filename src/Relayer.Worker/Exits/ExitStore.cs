@@ -1,6 +1,7 @@
 using Dapper;
 using DvtBus.Crypto.Consensus;
 using DvtBus.Primitives;
+using DvtBus.Sagas;
 using Npgsql;
 
 namespace DvtBus.Relayer.Exits;
@@ -21,14 +22,15 @@ internal sealed record ExitRow(
 }
 
 /// <summary>The exits, in <c>relayer.exits</c>.</summary>
-internal sealed class ExitStore(NpgsqlDataSource db, Network network)
+internal sealed class ExitStore(NpgsqlDataSource db, Network network, DurableTimeouts timeouts)
 {
     public const string Columns =
         "id, network, public_key AS PublicKey, validator_index AS ValidatorIndex, epoch, signing_root AS SigningRoot, state, created_at AS CreatedAt, oracle_threshold AS OracleThreshold";
 
     /// <summary>
     /// Records the exit for this key and index, superseding the exit of any other index for the key; a
-    /// repeated request is a no-op, and a superseded exit asked for again becomes current again.
+    /// repeated request is a no-op, and a superseded or expired exit asked for again becomes current again
+    /// with a new lifetime: a durable timeout written in the same transaction.
     /// </summary>
     /// <returns>The exit's id.</returns>
     public async Task<Guid> RequestAsync(BlsPublicKey validator, ulong validatorIndex, TimeSpan lifetime, CancellationToken ct)
@@ -47,18 +49,23 @@ internal sealed class ExitStore(NpgsqlDataSource db, Network network)
             root = ExitSigning.SigningRoot(network, exit).ToArray(),
             expires = DateTime.UtcNow + lifetime,
         };
+        // Requests for one key take turns, so two new indexes cannot both become current.
+        await connection.ExecuteAsync(new CommandDefinition(
+            "SELECT pg_advisory_xact_lock(hashtextextended(@network || encode(@key, 'hex'), 0))", args, tx, cancellationToken: ct));
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE relayer.exits SET state = 'superseded' WHERE network = @network AND public_key = @key AND id <> @id AND state <> 'superseded'",
             args, tx, cancellationToken: ct));
-        await connection.ExecuteAsync(new CommandDefinition(
+        var changed = await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO relayer.exits (id, network, public_key, validator_index, epoch, signing_root, state, expires_at)
             VALUES (@id, @network, @key, @index, @epoch, @root, 'collecting', @expires)
             ON CONFLICT (id) DO UPDATE SET
                 state = CASE WHEN EXISTS (SELECT 1 FROM relayer.oracle_shards s WHERE s.exit_id = @id) THEN 'ready' ELSE 'collecting' END,
                 expires_at = @expires
-            WHERE relayer.exits.state = 'superseded'
+            WHERE relayer.exits.state IN ('superseded', 'expired')
             """, args, tx, cancellationToken: ct));
+        if (changed == 1)
+            await timeouts.ScheduleAsync(connection, tx, id, args.expires, new Contracts.ExitLifetimeElapsed { ExitId = id }, ct);
         await tx.CommitAsync(ct);
         return id;
     }

@@ -9,6 +9,7 @@ using DvtBus.Relayer.Exits;
 using DvtBus.Relayer.Oracles;
 using MassTransit;
 using Microsoft.Extensions.Logging;
+using DvtBus.Sagas;
 using Npgsql;
 
 namespace DvtBus.Relayer.Shares;
@@ -26,7 +27,7 @@ internal sealed record ShareResult(ShareOutcome Outcome, ShareRejected? Rejectio
 /// cluster's announcement waits in <c>pending_shares</c> and is replayed when they arrive.
 /// </summary>
 internal sealed partial class ShareIntake(
-    NpgsqlDataSource db, ExitStore exits, Network network, OracleResharing oracles, RelayerMetrics metrics, ILogger<ShareIntake> logger)
+    NpgsqlDataSource db, ExitStore exits, DurableTimeouts timeouts, Network network, OracleResharing oracles, RelayerMetrics metrics, ILogger<ShareIntake> logger)
 {
     public async Task<ShareResult> SubmitAsync(ShareSubmitted share, IPublishEndpoint publish, CancellationToken ct)
     {
@@ -181,6 +182,7 @@ internal sealed partial class ShareIntake(
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE relayer.exits SET state = 'ready', ready_at = now(), oracle_threshold = @t WHERE id = @id",
             new { id = exit.Id, t = set.Threshold }, tx, cancellationToken: ct));
+        await timeouts.CancelAsync(connection, tx, exit.Id, ct);
         metrics.Recovered(Stopwatch.GetElapsedTime(started));
         ExitReady(logger, LogText.Short(exit.ValidatorPublicKey), exit.ValidatorIndex, set.EncryptedSignatures.Count);
         return new SignatureReady
