@@ -150,6 +150,47 @@ public static class DevnetCommands
         return command;
     }
 
+    public static Command DemoWatchCommand()
+    {
+        var depositData = new Option<string>("--deposit-data") { Description = "the deposit-data file dropped into the operator's inbox", Required = true };
+        var relayer = new Option<string>("--relayer") { Description = "relayer HTTP base URL (write token in DVT_RELAYER_TOKEN)", Required = true };
+        var operatorUrl = new Option<string>("--operator") { Description = "operator HTTP base URL", Required = true };
+        var rpc = new Option<string>("--rpc") { Description = "JSON-RPC URL of the devnet node", Required = true };
+        var vault = new Option<string>("--vault") { Required = true };
+        var keeper = new Option<string>("--keeper") { Required = true };
+        var network = new Option<string>("--network-config") { Required = true };
+        var oracleKeys = new Option<string>("--oracle-keys") { Description = "key file from oracle-keys", Required = true };
+        var oracleThreshold = new Option<int>("--oracle-threshold") { Required = true };
+        var threshold = new Option<int>("--threshold") { Description = "the cluster's signing threshold", Required = true };
+        var output = new Option<string?>("--out") { Description = "write the verifiable result JSON here" };
+        var timeout = new Option<int>("--timeout") { Description = "seconds to wait for every registration", DefaultValueFactory = _ => 600 };
+        var command = new Command("demo-watch", "follow a demo run to the last ValidatorRegistered event, check every oracle shard, print timings")
+        {
+            depositData, relayer, operatorUrl, rpc, vault, keeper, network, oracleKeys, oracleThreshold, threshold, output, timeout,
+        };
+        command.SetAction((parse, ct) => Run(async () =>
+        {
+            using var deposits = JsonDocument.Parse(await File.ReadAllTextAsync(parse.GetRequiredValue(depositData), ct));
+            var validators = deposits.RootElement.EnumerateArray().Select(e => BlsPublicKey.Parse(e.GetProperty("pubkey").GetString())).ToArray();
+            var token = Environment.GetEnvironmentVariable("DVT_RELAYER_TOKEN") ?? throw new ArgumentException("DVT_RELAYER_TOKEN must hold the relayer's API token");
+            var settings = new Demo.DemoWatch.Settings(validators, BaseUrl(parse.GetValue(relayer), "--relayer"), token, BaseUrl(parse.GetValue(operatorUrl), "--operator"),
+                ParseUrl(parse.GetValue(rpc), "--rpc"), ParseAddress(parse.GetValue(vault), "--vault"), ParseAddress(parse.GetValue(keeper), "--keeper"),
+                NetworkConfig.Load(parse.GetRequiredValue(network)), OracleKeys.Load(parse.GetRequiredValue(oracleKeys)),
+                parse.GetValue(oracleThreshold), parse.GetValue(threshold), parse.GetValue(output), TimeSpan.FromSeconds(parse.GetValue(timeout)));
+            var code = await new Demo.DemoWatch(settings, Console.Out).RunAsync(ct);
+            if (code != 0) throw new DemoFailedException();
+        }));
+        return command;
+    }
+
+    private sealed class DemoFailedException() : InvalidOperationException("the demo did not register every validator");
+
+    private static Uri BaseUrl(string? text, string option)
+    {
+        var url = ParseUrl(text, option).ToString();
+        return new Uri(url.EndsWith('/') ? url : url + "/");
+    }
+
     private static EthPrivateKey NewKey(byte[] secret)
     {
         while (true)
@@ -183,7 +224,7 @@ public static class DevnetCommands
         }
         catch (Exception e) when (e is ArgumentException or KeyMaterialException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
-            await Console.Error.WriteLineAsync($"devnet: {e.Message}");
+            if (e is not DemoFailedException) await Console.Error.WriteLineAsync($"devnet: {e.Message}");
             return e is ArgumentException ? 2 : 1;
         }
     }

@@ -8,5 +8,6 @@ var root = new RootCommand("DvtBus devnet tools: dev clusters, dev oracles and t
     DevnetCommands.OraclesCommand(),
     DevnetCommands.ManagerKeyCommand(),
     DevnetCommands.DeployCommand(),
+    DevnetCommands.DemoWatchCommand(),
 };
 return await root.Parse(args).InvokeAsync();

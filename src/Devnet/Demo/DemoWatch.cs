@@ -1,0 +1,242 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DvtBus.Bls;
+using DvtBus.Crypto.Consensus;
+using DvtBus.Crypto.Encryption;
+using DvtBus.Devnet.Oracles;
+using DvtBus.Ethereum.Abi;
+using DvtBus.Ethereum.Rpc;
+using DvtBus.Ethereum.StakeWise;
+using DvtBus.Primitives;
+
+namespace DvtBus.Devnet.Demo;
+
+/// <summary>
+/// Follows one demo run from outside, the way a person would: the relayer's and the operator's HTTP
+/// status, and ValidatorRegistered events on the chain. When every validator is registered it checks
+/// every oracle shard (decrypts with the oracle's key, verifies over the exit signing root, t of them
+/// recover a signature the validator key verifies) and writes the result file.
+/// </summary>
+public sealed class DemoWatch(DemoWatch.Settings settings, TextWriter output)
+{
+    public sealed record Settings(
+        IReadOnlyList<BlsPublicKey> Validators, Uri Relayer, string RelayerToken, Uri Operator, Uri Rpc, Address Vault, Address Keeper,
+        Network Network, IReadOnlyList<OracleKeyEntry> Oracles, int OracleThreshold, int ClusterThreshold, string? OutFile, TimeSpan Timeout);
+
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly EthRpcClient _rpc = new(new HttpClient(), settings.Rpc);
+
+    /// <summary>0 when every validator registered and every shard checked out; otherwise 1 with the reason printed.</summary>
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        var progress = new DemoProgress(settings.Validators.Count, TimeProvider.System);
+        var ours = settings.Validators.ToHashSet();
+        Dictionary<BlsPublicKey, LogEntry> registrations = [];
+        output.WriteLine($"[demo] waiting for {settings.Validators.Count} validators: {string.Join(" -> ", DemoProgress.Stages)}");
+        while (!progress.Done)
+        {
+            if (progress.Elapsed > settings.Timeout)
+                return Fail($"timed out after {settings.Timeout.TotalSeconds:F0} s waiting for stage '{progress.Pending}': {progress.Line()}");
+            var exits = await TryGetAsync(new Uri(settings.Relayer, "exits"), cancellationToken);
+            var batches = await TryGetAsync(new Uri(settings.Operator, "batches?limit=1000"), cancellationToken);
+            registrations = await RegistrationsAsync(ours, cancellationToken);
+
+            int requested = 0, shares = 0, ready = 0, approved = 0, sent = 0;
+            foreach (var exit in Items(exits, "exits"))
+            {
+                if (!BlsPublicKey.TryParse(exit.GetProperty("public_key").GetString(), out var key) || !ours.Contains(key)) continue;
+                requested++;
+                if (exit.TryGetProperty("share_indexes_ready", out var indexes) && indexes.GetArrayLength() >= settings.ClusterThreshold) shares++;
+                if (exit.TryGetProperty("is_exit_signature_ready", out var isReady) && isReady.ValueKind == JsonValueKind.True) ready++;
+            }
+            foreach (var batch in Items(batches, "batches"))
+            {
+                var state = batch.GetProperty("state").GetString();
+                var count = batch.GetProperty("validators").GetInt32();
+                if (state == "Failed")
+                    return Fail($"the operator failed a batch of {count} validators: {batch.GetProperty("failure").GetString()}");
+                if (state is "TransactionSent" or "Registered")
+                {
+                    approved += count;
+                    sent += count;
+                }
+            }
+            if (progress.Update([requested, shares, ready, approved, sent, registrations.Count])) output.WriteLine("[demo] " + progress.Line());
+            if (!progress.Done) await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        }
+
+        var result = await VerifyAsync(registrations, cancellationToken);
+        if (result.Problem is { } problem) return Fail(problem);
+        if (settings.OutFile is { } file)
+            await File.WriteAllTextAsync(file, result.Document!.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
+        PrintSummary(progress, result.Gas);
+        return 0;
+    }
+
+    private int Fail(string reason)
+    {
+        output.WriteLine($"[demo] FAILED: {reason}");
+        return 1;
+    }
+
+    private async Task<JsonDocument?> TryGetAsync(Uri url, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _http.GetAsync(url, cancellationToken);
+            if (!response.IsSuccessStatusCode) return null;
+            return JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+        }
+        catch (Exception e) when (e is HttpRequestException or JsonException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            // A daemon still starting or busy: the next poll asks again; the script watches the processes themselves.
+            return null;
+        }
+    }
+
+    private static IEnumerable<JsonElement> Items(JsonDocument? document, string property) =>
+        document is not null && document.RootElement.ValueKind == JsonValueKind.Object
+        && document.RootElement.TryGetProperty(property, out var items) && items.ValueKind == JsonValueKind.Array
+            ? items.EnumerateArray().ToArray()
+            : [];
+
+    private async Task<Dictionary<BlsPublicKey, LogEntry>> RegistrationsAsync(HashSet<BlsPublicKey> ours, CancellationToken cancellationToken)
+    {
+        var found = new Dictionary<BlsPublicKey, LogEntry>();
+        IReadOnlyList<LogEntry> logs;
+        try
+        {
+            logs = await _rpc.GetLogsAsync(LogFilter.ForEvent(settings.Vault, StakeWiseCalls.ValidatorRegistered), BlockTag.Earliest, BlockTag.Latest, cancellationToken);
+        }
+        catch (Exception e) when (e is RpcException or RpcTransportException)
+        {
+            return found;
+        }
+        foreach (var log in logs)
+            if (StakeWiseCalls.TryDecodeValidatorRegistered(log, out var key) && ours.Contains(key)) found.TryAdd(key, log);
+        return found;
+    }
+
+    private sealed record Verification(JsonObject? Document, IReadOnlyDictionary<Bytes32, ulong> Gas, string? Problem);
+
+    private async Task<Verification> VerifyAsync(Dictionary<BlsPublicKey, LogEntry> registrations, CancellationToken cancellationToken)
+    {
+        static Verification Problem(string text) => new(null, new Dictionary<Bytes32, ulong>(), text);
+        var indexes = new Dictionary<BlsPublicKey, ulong>();
+        foreach (var exit in Items(await TryGetAsync(new Uri(settings.Relayer, "exits"), cancellationToken), "exits"))
+            if (BlsPublicKey.TryParse(exit.GetProperty("public_key").GetString(), out var key))
+                indexes[key] = exit.GetProperty("validator_index").GetUInt64();
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(settings.Relayer, "validators"))
+        {
+            Content = JsonContent.Create(new { public_keys = settings.Validators.Select(v => v.ToString()).ToArray() }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", settings.RelayerToken);
+        using var response = await _http.SendAsync(request, cancellationToken);
+        if (!response.IsSuccessStatusCode) return Problem($"the relayer answered POST /validators with {(int)response.StatusCode}");
+        using var shares = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+
+        var validators = new JsonArray();
+        foreach (var item in shares.RootElement.GetProperty("validators").EnumerateArray())
+        {
+            var key = BlsPublicKey.Parse(item.GetProperty("public_key").GetString());
+            if (!indexes.TryGetValue(key, out var index)) return Problem($"validator {key} has no exit at the relayer");
+            if (!registrations.TryGetValue(key, out var registration)) return Problem($"validator {key} is not registered");
+            if (item.GetProperty("oracles_exit_signature_shares") is not { ValueKind: JsonValueKind.Object } oracleShares)
+                return Problem($"validator {key} has no oracle shards at the relayer");
+            var keyShards = oracleShares.GetProperty("public_keys").EnumerateArray().Select(e => e.GetString()!).ToArray();
+            var encrypted = oracleShares.GetProperty("encrypted_exit_signatures").EnumerateArray().Select(e => e.GetString()!).ToArray();
+            var root = ExitSigning.SigningRoot(settings.Network, ExitSigning.Exit(settings.Network, index));
+            if (CheckShards(key, root, keyShards, encrypted) is { } shardProblem) return Problem(shardProblem);
+            validators.Add(new JsonObject
+            {
+                ["public_key"] = key.ToString(),
+                ["validator_index"] = index,
+                ["exit_signing_root"] = root.ToString(),
+                ["public_key_shards"] = new JsonArray([.. keyShards.Select(s => (JsonNode)s)]),
+                ["encrypted_exit_signatures"] = new JsonArray([.. encrypted.Select(s => (JsonNode)s)]),
+                ["registration_tx"] = registration.TransactionHash.ToString(),
+                ["block_number"] = registration.BlockNumber,
+            });
+        }
+        if (validators.Count != settings.Validators.Count) return Problem($"the relayer returned {validators.Count} of {settings.Validators.Count} validators");
+
+        var gas = new Dictionary<Bytes32, ulong>();
+        foreach (var tx in registrations.Values.Select(r => r.TransactionHash).Distinct())
+            if (await _rpc.GetTransactionReceiptAsync(tx, cancellationToken) is { } receipt) gas[tx] = receipt.GasUsed;
+
+        var network = settings.Network;
+        var document = new JsonObject
+        {
+            ["network"] = new JsonObject
+            {
+                ["name"] = network.Name,
+                ["chain_id"] = network.ChainId,
+                ["genesis_fork_version"] = network.GenesisForkVersion.ToString(),
+                ["capella_fork_version"] = network.CapellaForkVersion.ToString(),
+                ["capella_epoch"] = network.CapellaEpoch,
+                ["genesis_validators_root"] = network.GenesisValidatorsRoot.ToString(),
+                ["deposit_contract"] = network.DepositContract.ToString(),
+            },
+            ["vault"] = settings.Vault.ToString(),
+            ["keeper"] = settings.Keeper.ToString(),
+            ["rpc_url"] = settings.Rpc.ToString(),
+            ["oracles"] = new JsonArray([.. settings.Oracles.Select(o => (JsonNode)new JsonObject
+            {
+                ["public_key"] = o.PublicKey,
+                ["private_key"] = o.PrivateKey,
+                ["address"] = o.Address,
+            })]),
+            ["oracle_threshold"] = settings.OracleThreshold,
+            ["validators"] = validators,
+        };
+        return new Verification(document, gas, null);
+    }
+
+    /// <summary>Each shard decrypts with its oracle's key and verifies under its public key shard; the first t recover the validator's exit signature.</summary>
+    private string? CheckShards(BlsPublicKey validator, Bytes32 root, string[] keyShards, string[] encrypted)
+    {
+        if (keyShards.Length != settings.Oracles.Count || encrypted.Length != settings.Oracles.Count)
+            return $"validator {validator}: {encrypted.Length} shards for {settings.Oracles.Count} oracles";
+        var signatures = new List<IndexedSignature>();
+        for (var k = 0; k < settings.Oracles.Count; k++)
+        {
+            var secret = Hex.Decode(settings.Oracles[k].PrivateKey);
+            byte[] plain;
+            try
+            {
+                plain = Ecies.Decrypt(secret, Hex.Decode(encrypted[k]));
+            }
+            catch (CryptographicException)
+            {
+                return $"validator {validator}: shard {k} does not decrypt with oracle {k}'s key";
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(secret);
+            }
+            if (plain.Length != BlsSignature.Length || !BlsPublicKey.TryParse(keyShards[k], out var shardKey)
+                || !BlsScheme.Verify(shardKey, root.Span, BlsSignature.From(plain)))
+                return $"validator {validator}: shard {k} does not verify over the exit signing root";
+            signatures.Add(new IndexedSignature((ulong)k + 1, BlsSignature.From(plain)));
+        }
+        var recovered = BlsThreshold.RecoverSignature(signatures.Take(settings.OracleThreshold).ToArray());
+        return BlsScheme.Verify(validator, root.Span, recovered)
+            ? null
+            : $"validator {validator}: {settings.OracleThreshold} oracle shards do not recover a signature the validator key verifies";
+    }
+
+    private void PrintSummary(DemoProgress progress, IReadOnlyDictionary<Bytes32, ulong> gas)
+    {
+        output.WriteLine($"[demo] all {progress.Validators} validators registered and every oracle shard decrypts and verifies");
+        output.WriteLine("[demo] stage        done at   took");
+        foreach (var (stage, at, took) in progress.Timings())
+            output.WriteLine($"[demo]   {stage,-10} {(at is { } a ? $"{a,6:F1} s" : "      -"),8} {(took is { } t ? $"{t,6:F1} s" : "      -"),8}");
+        foreach (var (tx, used) in gas) output.WriteLine($"[demo] registration tx {tx}  gas {used}");
+        output.WriteLine($"[demo] total gas {gas.Values.Aggregate(0UL, (a, b) => a + b)}, {gas.Count} transactions, {progress.Elapsed.TotalSeconds:F1} s from the drop to the last registration");
+        if (settings.OutFile is { } file) output.WriteLine($"[demo] result written to {file}");
+    }
+}
