@@ -36,7 +36,7 @@ internal sealed class ObolCluster : IDisposable
 
     public string PasswordFile(int node, int validator) => Path.Combine(KeysDir(node), $"keystore-{validator}.txt");
 
-    public static ObolCluster Create(int validators, int nodes = 4, int threshold = 3)
+    public static ObolCluster Create(int validators, int nodes = 4, int threshold = 3, bool base64Keys = false)
     {
         var root = Path.Combine(Path.GetTempPath(), "sidecar-obol-" + Guid.NewGuid().ToString("N"));
         var ids = Enumerable.Range(1, nodes).Select(i => (ulong)i).ToArray();
@@ -57,12 +57,12 @@ internal sealed class ObolCluster : IDisposable
                 var dir = Path.Combine(root, $"node{node}", "validator_keys");
                 File.WriteAllText(Path.Combine(dir, $"keystore-{v}.json"), keystore.ToJson());
                 File.WriteAllText(Path.Combine(dir, $"keystore-{v}.txt"), password);
-                publicShares.Add(share.PublicKey.ToString());
+                publicShares.Add(Encode(share.PublicKey, base64Keys));
             }
             groupKeys.Add(key.PublicKey);
             lockValidators.Add(new JsonObject
             {
-                ["distributed_public_key"] = key.PublicKey.ToString(),
+                ["distributed_public_key"] = Encode(key.PublicKey, base64Keys),
                 ["public_shares"] = publicShares,
             });
         }
@@ -73,7 +73,7 @@ internal sealed class ObolCluster : IDisposable
             ["cluster_definition"] = new JsonObject
             {
                 ["name"] = "sidecar-test",
-                ["version"] = "v1.8.0",
+                ["version"] = base64Keys ? "v1.0.0" : "v1.8.0",
                 ["threshold"] = threshold,
                 ["num_validators"] = validators,
                 ["fork_version"] = "0x00000000",
@@ -84,6 +84,9 @@ internal sealed class ObolCluster : IDisposable
         File.WriteAllText(Path.Combine(root, "cluster-lock.json"), clusterLock.ToJsonString());
         return new ObolCluster(root, nodes, threshold, groupKeys);
     }
+
+    // Locks before v1.2 wrote keys as base64.
+    private static string Encode(BlsPublicKey key, bool base64) => base64 ? Convert.ToBase64String(key.Span) : key.ToString();
 
     /// <summary>Settings for a sidecar holding the given nodes of this cluster.</summary>
     public Dictionary<string, string?> Settings(string sidecarId, string network, params int[] nodes)

@@ -51,6 +51,20 @@ public sealed class ObolKeysTests : IDisposable
     }
 
     [Fact]
+    public async Task Loads_an_old_lock_whose_keys_are_base64()
+    {
+        using var old = ObolCluster.Create(validators: 1, base64Keys: true);
+        var written = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(old.LockFile))!["distributed_validators"]![0]!;
+        Assert.DoesNotContain("0x", written["public_shares"]![0]!.GetValue<string>());
+
+        await using var sidecar = await LoadedSidecar.LoadAsync(old.Settings("old-lock", "mainnet", 0, 2, 3));
+
+        var shares = sidecar.Signer.Sign(old.Validators[0], 8);
+        Assert.Equal([1UL, 3UL, 4UL], shares.Select(s => s.Id));
+        Assert.True(ExitSigning.Verify(Networks.Mainnet, old.Validators[0], ExitSigning.Exit(Networks.Mainnet, 8), BlsThreshold.RecoverSignature(shares)));
+    }
+
+    [Fact]
     public async Task Accepts_the_charon_folder_that_contains_validator_keys()
     {
         var settings = _cluster.Settings("charon-dir", "hoodi");
