@@ -52,4 +52,19 @@ public sealed class ExpiryTests(ShortLivedExits env) : IClassFixture<ShortLivedE
         Assert.Equal(0, expired.SharesAccepted);
         Assert.Equal(0, expired.Threshold);
     }
+
+    [Fact]
+    public async Task Shares_still_waiting_for_an_announcement_are_rejected_as_unknown_when_the_exit_expires()
+    {
+        var cluster = new TestCluster();
+        const ulong index = 9300;
+        await env.Bus.Publish(TestCluster.Request((cluster, index)));
+        await env.Bus.Publish(cluster.Share(1, index));
+
+        var rejected = await env.Recorder.WaitForAsync<ShareRejected>(r => r.ValidatorPublicKey == cluster.PublicKey, "the waiting share's rejection");
+        Assert.Equal(ShareRejectionReason.UnknownValidator, rejected.Reason);
+        Assert.Equal(1UL, rejected.ShareIndex);
+        Assert.Equal("node-1", rejected.SidecarId);
+        Assert.Equal(0, await env.QueryScalarAsync<long>("SELECT count(*) FROM relayer.pending_shares WHERE public_key = @key", new { key = cluster.PublicKey.ToArray() }));
+    }
 }

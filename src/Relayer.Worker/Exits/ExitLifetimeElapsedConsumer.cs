@@ -9,8 +9,9 @@ using Npgsql;
 namespace DvtBus.Relayer.Exits;
 
 /// <summary>
-/// Expires an exit still collecting when its lifetime is over. The timeout may come twice (the sweep
-/// publishes before it deletes); an exit already expired is announced again, which is harmless.
+/// Expires an exit still collecting when its lifetime is over, and refuses the shares still waiting for
+/// its cluster's announcement. The timeout may come twice (the sweep publishes before it deletes); an
+/// exit already expired is announced again, which is harmless.
 /// </summary>
 internal sealed partial class ExitLifetimeElapsedConsumer(NpgsqlDataSource db, RelayerMetrics metrics, ILogger<ExitLifetimeElapsedConsumer> logger)
     : IConsumer<ExitLifetimeElapsed>
@@ -31,7 +32,27 @@ internal sealed partial class ExitLifetimeElapsedConsumer(NpgsqlDataSource db, R
             SELECT (SELECT count(*) FROM relayer.shares WHERE exit_id = @id),
                    COALESCE((SELECT threshold FROM relayer.validators WHERE network = @network AND public_key = @key), 0)
             """, new { id = exit.Id, network = exit.Network, key = exit.PublicKey }, tx, cancellationToken: ct));
+        var waiting = (await connection.QueryAsync<(long ShareIndex, string SidecarId)>(new CommandDefinition(
+            """
+            DELETE FROM relayer.pending_shares WHERE network = @network AND public_key = @key AND validator_index = @index
+            RETURNING share_index, sidecar_id
+            """, new { network = exit.Network, key = exit.PublicKey, index = exit.ValidatorIndex }, tx, cancellationToken: ct))).ToList();
         await tx.CommitAsync(ct);
+
+        foreach (var (shareIndex, sidecarId) in waiting)
+        {
+            metrics.ShareRejected(ShareRejectionReason.UnknownValidator);
+            await context.Publish(new ShareRejected
+            {
+                Network = exit.Network,
+                ValidatorPublicKey = exit.ValidatorPublicKey,
+                ValidatorIndex = (ulong)exit.ValidatorIndex,
+                ShareIndex = (ulong)shareIndex,
+                SidecarId = sidecarId,
+                Reason = ShareRejectionReason.UnknownValidator,
+                Detail = "no key-share announcement of this validator arrived within the exit's lifetime",
+            }, ct);
+        }
 
         await context.Publish(new ExitExpired
         {
