@@ -47,6 +47,9 @@ public sealed class OperatorOptions
     public string ManagerPasswordFile { get; set; } = "";
 
     public int Confirmations { get; set; } = 1;
+
+    /// <summary>How long a registration transaction may stay unmined before it is replaced with higher fees.</summary>
+    public TimeSpan StuckAfter { get; set; } = TimeSpan.FromMinutes(3);
 }
 
 public sealed class OracleEndpoint
@@ -77,6 +80,7 @@ internal sealed class OperatorOptionsValidator : IValidateOptions<OperatorOption
         if (o.ApprovalLifetime < TimeSpan.FromMinutes(1)) failures.Add("Operator:ApprovalLifetime must be at least a minute");
         if (!File.Exists(o.ManagerKeystore)) failures.Add("Operator:ManagerKeystore must name the validators manager's keystore v3 file");
         if (!File.Exists(o.ManagerPasswordFile)) failures.Add("Operator:ManagerPasswordFile must name the keystore's password file");
+        if (o.StuckAfter < TimeSpan.FromSeconds(1)) failures.Add("Operator:StuckAfter must be at least a second");
         if (o.Confirmations is < 1 or > 64) failures.Add($"Operator:Confirmations {o.Confirmations} must be 1 to 64");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

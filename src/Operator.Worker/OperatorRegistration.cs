@@ -3,6 +3,7 @@ using DvtBus.Ethereum.Rpc;
 using DvtBus.Operator.Batches;
 using DvtBus.Operator.Deposits;
 using DvtBus.Operator.Intake;
+using DvtBus.Operator.Registration;
 using DvtBus.Primitives;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
@@ -38,7 +39,37 @@ public static class OperatorRegistration
         services.AddHostedService(sp => new FolderWatcher(
             sp.GetRequiredService<DepositFolder>(), sp.GetRequiredService<DepositIntake>(),
             Options(sp).ScanInterval, Options(sp).StabilityDelay, sp.GetRequiredService<ILogger<FolderWatcher>>()));
+        AddRegistration(services);
         return builder;
+    }
+
+    /// <summary>The registration saga (in memory until the PostgreSQL saga repository lands) and the consumers of its commands.</summary>
+    public static IBusRegistrationConfigurator AddOperatorConsumers(this IBusRegistrationConfigurator bus)
+    {
+        bus.AddSagaStateMachine<RegistrationStateMachine, RegistrationState, RegistrationStateMachineDefinition>().InMemoryRepository();
+        bus.AddConsumer<SignatureReadyConsumer, SignatureReadyConsumerDefinition>();
+        bus.AddConsumer<CollectOracleApprovalsConsumer, CollectOracleApprovalsConsumerDefinition>();
+        bus.AddConsumer<SubmitRegistrationConsumer, SubmitRegistrationConsumerDefinition>();
+        return bus;
+    }
+
+    private static void AddRegistration(IServiceCollection services)
+    {
+        services.AddSingleton(sp => new RegistrationTarget(Address.Parse(Options(sp).Vault), Address.Parse(Options(sp).Keeper)));
+        services.AddSingleton<VaultChain>();
+        services.AddSingleton<ExitSignatureStore>();
+        services.AddSingleton<IExitSignatureStore>(sp => sp.GetRequiredService<ExitSignatureStore>());
+        services.AddSingleton<ApprovalStore>();
+        services.AddSingleton<IBatchProgress, BatchProgress>();
+        services.AddSingleton<IValidatorIndexSource, FreshValidatorIndex>();
+        services.AddSingleton(sp => new ManagerKey(Options(sp).ManagerKeystore, Options(sp).ManagerPasswordFile,
+            sp.GetRequiredService<EthRpcClient>(), sp.GetRequiredService<Network>().ChainId));
+        services.AddHttpClient<OracleClient, OracleClient>((http, sp) => new OracleClient(http,
+            Options(sp).Oracles.Select(o => new Uri(o.Url)).ToList(), Options(sp).OracleTimeout, sp.GetRequiredService<ILogger<OracleClient>>()));
+        services.AddScoped<RequestExitsActivity>();
+        services.AddScoped<RecordProgressActivity>();
+        services.AddScoped<FinishBatchActivity>();
+        services.AddHostedService<RegistrationResumer>();
     }
 
     private static OperatorOptions Options(IServiceProvider sp) => sp.GetRequiredService<IOptions<OperatorOptions>>().Value;

@@ -6,7 +6,7 @@ const string Daemon = "operator";
 var builder = DaemonHost.CreateBuilder(Daemon, args);
 builder.AddDvtPostgres(schema: "operator", typeof(OperatorOptions).Assembly);
 builder.AddOperator();
-builder.AddDvtBus(Daemon, bus => { });
+builder.AddDvtBus(Daemon, bus => bus.AddOperatorConsumers());
 
 var app = builder.Build();
 app.MapOperationalEndpoints();

@@ -13,7 +13,7 @@ public static class BatchStates
     public const string Accepted = "Accepted";
     public const string ExitsRequested = "ExitsRequested";
     public const string ApprovalsRequested = "ApprovalsRequested";
-    public const string TransactionSent = "TransactionSent";
+    public const string Registering = "Registering";
     public const string Registered = "Registered";
     public const string Failed = "Failed";
 }
@@ -22,6 +22,9 @@ public static class BatchStates
 public sealed record BatchView(
     Guid BatchId, string File, string State, int Validators, long? StartIndex, string? TransactionHash, long? BlockNumber,
     string? Failure, DateTime CreatedAt, DateTime UpdatedAt, DateTime? FinishedAt);
+
+/// <summary>A batch still under way: enough to start its saga again.</summary>
+public sealed record OpenBatch(Guid BatchId, string FileName, string ContentSha256, IReadOnlyList<BlsPublicKey> Validators);
 
 /// <summary>The file a finished batch came from, once every batch of it has finished.</summary>
 public sealed record FinishedFile(byte[] Sha256, string StoredName, IReadOnlyList<string> Failures);
@@ -124,12 +127,20 @@ public sealed class BatchStore(NpgsqlDataSource db)
     }
 
     /// <summary>Batches not finished, oldest first: their sagas are resumed after a restart.</summary>
-    public async Task<IReadOnlyList<Guid>> OpenAsync(CancellationToken ct)
+    public async Task<IReadOnlyList<OpenBatch>> OpenAsync(CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        return (await connection.QueryAsync<Guid>(new CommandDefinition(
-            "SELECT id FROM operator.batches WHERE finished_at IS NULL ORDER BY created_at, position", cancellationToken: ct))).ToList();
+        var rows = await connection.QueryAsync<OpenRow>(new CommandDefinition(
+            """
+            SELECT b.id, f.file_name AS FileName, b.file_sha256 AS FileSha256, b.validators::text AS Validators
+            FROM operator.batches b JOIN operator.deposit_files f ON f.sha256 = b.file_sha256
+            WHERE b.finished_at IS NULL ORDER BY b.created_at, b.position
+            """, cancellationToken: ct));
+        return rows.Select(r => new OpenBatch(r.Id, r.FileName, Convert.ToHexStringLower(r.FileSha256),
+            JsonSerializer.Deserialize<StoredValidator[]>(r.Validators)!.Select(v => BlsPublicKey.Parse(v.PublicKey)).ToList())).ToList();
     }
+
+    private sealed record OpenRow(Guid Id, string FileName, byte[] FileSha256, string Validators);
 
     private sealed record BatchRow(
         Guid Id, string FileName, string State, int ValidatorCount, long? StartIndex, byte[]? TxHash, long? BlockNumber,

@@ -143,7 +143,7 @@ public sealed class WatchedFolderTests
         rig.Drop("mid-again.json", content);
         await rig.ScanUntilSettledAsync();
 
-        Assert.Equal([batchId], await rig.Batches.OpenAsync(CancellationToken.None));
+        Assert.Equal([batchId], (await rig.Batches.OpenAsync(CancellationToken.None)).Select(b => b.BatchId));
         Assert.Contains("mid-again.json", IntakeRig.Names(rig.Folder.Rejected));
         var finished = await rig.Batches.FinishAsync(batchId, BatchStates.Registered, CancellationToken.None);
         Assert.NotNull(finished);

@@ -18,7 +18,7 @@ public sealed class RegistrationSagaTests
 
         var batchId = await rig.AcceptAsync(validators: 3);
 
-        var request = Assert.Single(rig.Published<ExitRequested>());
+        var request = Assert.Single((await rig.PublishedAsync<ExitRequested>()));
         Assert.Equal(batchId, request.BatchId);
         Assert.Equal(SagaRig.Vault, request.Vault);
         Assert.Equal(
@@ -39,7 +39,7 @@ public sealed class RegistrationSagaTests
 
         var saga = await rig.SettledAsync(batchId);
 
-        Assert.Single(rig.Published<ExitRequested>());
+        Assert.Single((await rig.PublishedAsync<ExitRequested>()));
         Assert.Equal("deposit_data.json", saga.FileName);
         Assert.Equal(2, saga.Validators.Count);
     }
@@ -55,12 +55,12 @@ public sealed class RegistrationSagaTests
         await rig.CollectedAsync(batchId, 1, 99);
         var waiting = await rig.SettledAsync(batchId);
         Assert.Equal(rig.Machine.ExitsRequested.Name, waiting.CurrentState);
-        Assert.Empty(rig.Published<CollectOracleApprovals>());
+        Assert.Empty((await rig.PublishedAsync<CollectOracleApprovals>()));
 
         await rig.CollectedAsync(batchId, 1, 8);
 
         Assert.NotNull(await rig.Saga.Exists(batchId, m => m.ApprovalsRequested));
-        var command = Assert.Single(rig.Published<CollectOracleApprovals>());
+        var command = Assert.Single((await rig.PublishedAsync<CollectOracleApprovals>()));
         Assert.Equal(7UL, command.StartIndex);
         Assert.Contains(rig.Recorded.States, s => s.BatchId == batchId && s.State == BatchStates.ApprovalsRequested);
     }
@@ -75,7 +75,7 @@ public sealed class RegistrationSagaTests
         var batchId = await rig.AcceptAsync();
 
         Assert.NotNull(await rig.Saga.Exists(batchId, m => m.ApprovalsRequested));
-        Assert.Single(rig.Published<CollectOracleApprovals>());
+        Assert.Single((await rig.PublishedAsync<CollectOracleApprovals>()));
     }
 
     [Fact]
@@ -89,7 +89,7 @@ public sealed class RegistrationSagaTests
 
         Assert.NotNull(await rig.Saga.Exists(batchId, m => m.ExitsRequested));
         await rig.SettledAsync(batchId);
-        var requests = rig.Published<ExitRequested>();
+        var requests = (await rig.PublishedAsync<ExitRequested>());
         Assert.Equal(2, requests.Count);
         Assert.Contains(requests, r => r.Validators.SequenceEqual([new RequestedExit(SagaRig.Keys[0], 9), new RequestedExit(SagaRig.Keys[1], 10)]));
 
@@ -101,7 +101,7 @@ public sealed class RegistrationSagaTests
 
         Assert.NotNull(await rig.Saga.Exists(batchId, m => m.ApprovalsRequested));
         await rig.SettledAsync(batchId);
-        Assert.Equal([7UL, 9UL], rig.Published<CollectOracleApprovals>().Select(c => c.StartIndex).Order());
+        Assert.Equal([7UL, 9UL], (await rig.PublishedAsync<CollectOracleApprovals>()).Select(c => c.StartIndex).Order());
     }
 
     [Fact]
@@ -112,7 +112,7 @@ public sealed class RegistrationSagaTests
 
         await rig.Harness.Bus.Publish(new OracleApprovalsCollected { BatchId = batchId, ExitSignaturesIpfsHash = "bafy", Deadline = 1, Approvals = 2 });
         Assert.NotNull(await rig.Saga.Exists(batchId, m => m.Registering));
-        Assert.Equal(7UL, Assert.Single(rig.Published<SubmitRegistration>()).StartIndex);
+        Assert.Equal(7UL, Assert.Single((await rig.PublishedAsync<SubmitRegistration>())).StartIndex);
         await rig.Harness.Bus.Publish(new RegistrationTransactionSent { BatchId = batchId, TransactionHash = TxHash, Nonce = 3 });
         await rig.SettledAsync(batchId);
         await rig.Harness.Bus.Publish(new ValidatorsRegistered { BatchId = batchId, TransactionHash = TxHash, BlockNumber = 120, Validators = SagaRig.Keys[..2] });
@@ -135,7 +135,7 @@ public sealed class RegistrationSagaTests
 
         Assert.NotNull(await rig.Saga.Exists(batchId, m => m.ApprovalsRequested));
         var saga = await rig.SettledAsync(batchId);
-        Assert.Equal(2, rig.Published<CollectOracleApprovals>().Count);
+        Assert.Equal(2, (await rig.PublishedAsync<CollectOracleApprovals>()).Count);
         Assert.Equal(2, saga.ApprovalRounds);
     }
 
@@ -167,7 +167,7 @@ public sealed class RegistrationSagaTests
 
         Assert.NotNull(await rig.Saga.Exists(batchId, m => m.Failed));
         await rig.SettledAsync(batchId);
-        var failed = Assert.Single(rig.Published<RegistrationFailed>());
+        var failed = Assert.Single((await rig.PublishedAsync<RegistrationFailed>()));
         Assert.Equal("approvals", failed.Stage);
         Assert.Contains("only 1 of 3 oracles answered", failed.Reason);
         Assert.False(Assert.Single(rig.Recorded.Finished).Registered);

@@ -82,7 +82,12 @@ public sealed class SagaRig : IAsyncDisposable
         return Saga.Sagas.Contains(batchId) ?? throw new InvalidOperationException($"no saga {batchId}");
     }
 
-    public List<T> Published<T>() where T : class => Harness.Published.Select<T>().Select(m => m.Context.Message).ToList();
+    /// <summary>What was published once the bus is quiet (a transition is visible before the messages its behaviour publishes).</summary>
+    public async Task<List<T>> PublishedAsync<T>() where T : class
+    {
+        await Harness.InactivityTask;
+        return Harness.Published.Select<T>().Select(m => m.Context.Message).ToList();
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -1,0 +1,42 @@
+using System.Numerics;
+using DvtBus.Crypto.Consensus;
+using DvtBus.Ethereum.Abi;
+using DvtBus.Ethereum.Rpc;
+using DvtBus.Ethereum.StakeWise;
+using DvtBus.Primitives;
+
+namespace DvtBus.Operator.Registration;
+
+/// <summary>What the registration reads from the chain: the deposit registry root, the keeper's minimum, the time.</summary>
+public sealed class VaultChain(EthRpcClient rpc, Network network, RegistrationTarget target)
+{
+    private static readonly AbiFunction ValidatorsMinOracles = AbiFunction.Parse("validatorsMinOracles()", "(uint256)");
+
+    public EthRpcClient Rpc => rpc;
+    public Network Network => network;
+    public RegistrationTarget Target => target;
+
+    public async Task<Bytes32> RegistryRootAsync(CancellationToken ct) =>
+        StakeWiseCalls.DecodeDepositRoot(await rpc.CallAsync(new CallRequest(network.DepositContract, StakeWiseCalls.GetDepositRoot.EncodeCall()), default, ct));
+
+    public async Task<int> MinOraclesAsync(CancellationToken ct) =>
+        (int)(BigInteger)(await rpc.CallAsync(target.Keeper, ValidatorsMinOracles, [], default, ct))[0];
+
+    private static readonly AbiFunction IsOracle = AbiFunction.Parse("isOracle(address)", "(bool)");
+
+    /// <summary>The keeper's registered oracles among <paramref name="candidates"/>.</summary>
+    public async Task<IReadOnlySet<Address>> RegisteredOraclesAsync(IEnumerable<Address> candidates, CancellationToken ct)
+    {
+        var registered = new HashSet<Address>();
+        foreach (var candidate in candidates.Distinct())
+            if ((bool)(await rpc.CallAsync(target.Keeper, IsOracle, [candidate], default, ct))[0]) registered.Add(candidate);
+        return registered;
+    }
+
+    public async Task<long> LatestTimestampAsync(CancellationToken ct) =>
+        (long)((await rpc.GetBlockByNumberAsync(BlockTag.Latest, ct))?.Timestamp
+            ?? throw new InvalidOperationException("the node returned no latest block"));
+
+    public Bytes32 KeeperValidatorsHash(Bytes32 registryRoot, byte[] validators, string ipfsHash, BigInteger deadline) =>
+        StakeWiseTypedData.KeeperValidatorsHash(network.ChainId, target.Keeper, registryRoot, target.Vault, validators, ipfsHash, deadline);
+}
