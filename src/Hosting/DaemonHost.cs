@@ -17,7 +17,8 @@ public static class DaemonHost
 
     public static WebApplicationBuilder CreateBuilder(string daemon, string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // appsettings.json sits beside the daemon's assembly; systemd and scripts start it from anywhere.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         if (Environment.GetEnvironmentVariable("INVOCATION_ID") is not null)
             builder.Logging.AddSystemdConsole(o => o.IncludeScopes = false);
