@@ -1,7 +1,7 @@
 using DvtBus.Bls;
 using DvtBus.Primitives;
 using Microsoft.Extensions.Options;
-using Org.BouncyCastle.Math.EC;
+using DvtBus.Crypto.Encryption;
 
 namespace DvtBus.Relayer.Oracles;
 
@@ -10,15 +10,15 @@ internal sealed record OracleShardSet(int Threshold, IReadOnlyList<BlsPublicKey>
 
 internal sealed class OracleResharing
 {
-    private readonly ECPoint[] _oracles;
+    private readonly byte[][] _oracles;
     private readonly int _threshold;
 
     public OracleResharing(IOptions<OracleOptions> options)
     {
         var o = options.Value;
         _threshold = o.ExitSignatureRecoverThreshold;
-        _oracles = o.PublicKeys.Select(k => Ecies.TryParsePublicKey(k, out var p)
-            ? p
+        _oracles = o.PublicKeys.Select(k => OracleOptions.TryParsePublicKey(k, out var key)
+            ? key
             : throw new OptionsValidationException(OracleOptions.Section, typeof(OracleOptions), ["an oracle public key is invalid"])).ToArray();
     }
 
@@ -28,7 +28,7 @@ internal sealed class OracleResharing
         var shards = BlsThreshold.Reshare(fullSignature, validator, signingRoot.Span, _threshold, _oracles.Length);
         var encrypted = new EncryptedExitSignature[_oracles.Length];
         for (var i = 0; i < _oracles.Length; i++)
-            encrypted[i] = Ecies.Encrypt(_oracles[i], shards.Signatures[i].Span);
+            encrypted[i] = EncryptedExitSignature.From(Ecies.Encrypt(_oracles[i], shards.Signatures[i].Span));
         return new OracleShardSet(_threshold, shards.PublicKeys, encrypted);
     }
 }
