@@ -53,7 +53,7 @@ public static class OperatorRegistration
         return bus;
     }
 
-    private static void AddRegistration(IServiceCollection services)
+    internal static void AddRegistration(this IServiceCollection services)
     {
         services.AddSingleton(sp => new RegistrationTarget(Address.Parse(Options(sp).Vault), Address.Parse(Options(sp).Keeper)));
         services.AddSingleton<VaultChain>();

@@ -50,8 +50,9 @@ public sealed class ExitSignatureStore(NpgsqlDataSource db) : IExitSignatureStor
             new { keys = wanted.Select(w => w.PublicKey.ToArray()).ToArray(), indexes = wanted.Select(w => (long)w.ValidatorIndex).ToArray() },
             cancellationToken: ct));
         return rows.Select(r => new StoredShards(BlsPublicKey.From(r.PublicKey), (ulong)r.ValidatorIndex,
-            r.PublicKeyShards.Select(s => BlsPublicKey.From(s)).ToList(), r.EncryptedShards.Select(s => EncryptedExitSignature.From(s)).ToList())).ToList();
+            r.PublicKeyShards.Cast<byte[]>().Select(s => BlsPublicKey.From(s)).ToList(), r.EncryptedShards.Cast<byte[]>().Select(s => EncryptedExitSignature.From(s)).ToList())).ToList();
     }
 
-    private sealed record Row(byte[] PublicKey, long ValidatorIndex, byte[][] PublicKeyShards, byte[][] EncryptedShards);
+    // Npgsql hands a bytea[] column to Dapper as a plain Array.
+    private sealed record Row(byte[] PublicKey, long ValidatorIndex, Array PublicKeyShards, Array EncryptedShards);
 }
