@@ -52,26 +52,8 @@ public sealed class Eip2335Keystore
     }
 
     /// <summary>Reads and parses one keystore file; errors name the file.</summary>
-    public static Eip2335Keystore Load(string file)
-    {
-        string json;
-        try
-        {
-            json = File.ReadAllText(file);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new KeyMaterialException($"cannot read keystore {file}: {e.Message}", e);
-        }
-        try
-        {
-            return Parse(json);
-        }
-        catch (KeyMaterialException e)
-        {
-            throw new KeyMaterialException($"keystore {file}: {e.Message}", e);
-        }
-    }
+    public static Eip2335Keystore Load(string file) =>
+        KeyFile.Load(file, "keystore", Parse);
 
     /// <summary>The decrypted secret bytes, whatever they encode. Throws <see cref="WrongPasswordException"/> on a checksum mismatch.</summary>
     public byte[] DecryptSecret(KeystorePassword password) => _crypto.Decrypt(password);

@@ -67,26 +67,8 @@ public sealed class EthereumKeystore
     }
 
     /// <summary>Reads and parses one keystore file; errors name the file.</summary>
-    public static EthereumKeystore Load(string file)
-    {
-        string json;
-        try
-        {
-            json = File.ReadAllText(file);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new KeyMaterialException($"cannot read keystore {file}: {e.Message}", e);
-        }
-        try
-        {
-            return Parse(json);
-        }
-        catch (KeyMaterialException e)
-        {
-            throw new KeyMaterialException($"keystore {file}: {e.Message}", e);
-        }
-    }
+    public static EthereumKeystore Load(string file) =>
+        KeyFile.Load(file, "keystore", Parse);
 
     /// <summary>The 32-byte private key. Throws <see cref="WrongPasswordException"/> on a MAC mismatch.</summary>
     public byte[] DecryptPrivateKey(KeystorePassword password)

@@ -88,26 +88,8 @@ public sealed class ClusterLock
             threshold, Array.AsReadOnly(enrs), JsonFields.OptionalString(definition, "fork_version") ?? "", validators.AsReadOnly());
     }
 
-    public static ClusterLock Load(string file)
-    {
-        string json;
-        try
-        {
-            json = File.ReadAllText(file);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new KeyMaterialException($"cannot read cluster lock {file}: {e.Message}", e);
-        }
-        try
-        {
-            return Parse(json);
-        }
-        catch (KeyMaterialException e)
-        {
-            throw new KeyMaterialException($"cluster lock {file}: {e.Message}", e);
-        }
-    }
+    public static ClusterLock Load(string file) =>
+        KeyFile.Load(file, "cluster lock", Parse);
 
     // v1.0 and v1.1 locks wrote keys as base64; later versions as 0x-hex.
     private static BlsPublicKey Key(string? text, string name)

@@ -36,26 +36,8 @@ public static class SsvKeyShares
         throw new KeyMaterialException("keyshares file has neither a 'shares' list nor 'data' and 'payload'");
     }
 
-    public static IReadOnlyList<SsvKeyShare> Load(string file)
-    {
-        string json;
-        try
-        {
-            json = File.ReadAllText(file);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new KeyMaterialException($"cannot read keyshares file {file}: {e.Message}", e);
-        }
-        try
-        {
-            return Parse(json);
-        }
-        catch (KeyMaterialException e)
-        {
-            throw new KeyMaterialException($"{file}: {e.Message}", e);
-        }
-    }
+    public static IReadOnlyList<SsvKeyShare> Load(string file) =>
+        KeyFile.Load(file, "keyshares file", Parse);
 
     private static SsvKeyShare ParseItem(JsonObject item, string where)
     {
