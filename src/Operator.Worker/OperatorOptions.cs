@@ -63,7 +63,7 @@ internal sealed class OperatorOptionsValidator : IValidateOptions<OperatorOption
     {
         var failures = new List<string>();
         if (string.IsNullOrWhiteSpace(o.Folder)) failures.Add("Operator:Folder is required (the watched deposit-data folder)");
-        if (!Networks.TryResolve(o.Network, out _, out var networkError)) failures.Add("Operator:" + networkError);
+        if (!Networks.TryResolve(o.Network, out _, out var networkError)) failures.Add("Operator:Network: " + networkError);
         if (!Address.TryParse(o.Vault, out _)) failures.Add("Operator:Vault must be the vault's 20-byte address");
         if (!Address.TryParse(o.Keeper, out _)) failures.Add("Operator:Keeper must be the keeper's 20-byte address");
         if (!Uri.TryCreate(o.RpcUrl, UriKind.Absolute, out var rpc) || rpc.Scheme is not ("http" or "https"))
