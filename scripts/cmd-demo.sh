@@ -357,7 +357,7 @@ _demo_show_logs() {
     [[ -s $f ]] || continue
     grep -qiE 'fail|error|exception' "$f" || continue
     dvt_log "---- $(basename "$f"): lines with errors"
-    grep -iE 'fail|error|exception' "$f" | tail -n 8 >&2
+    grep -iE 'fail|error|exception' "$f" | tail -n 8 | cut -c1-400 >&2
   done
 }
 

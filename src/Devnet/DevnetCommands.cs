@@ -126,15 +126,21 @@ public static class DevnetCommands
         var minOracles = new Option<int>("--min-oracles") { Description = "approvals the keeper requires", Required = true };
         var manager = new Option<string>("--manager") { Description = "the vault's validators manager", Required = true };
         var funding = new Option<string>("--funding-ether") { Description = "ETH sent to the vault for the deposits", DefaultValueFactory = _ => "4000" };
+        var managerFunding = new Option<decimal>("--manager-ether") { Description = "ETH sent to the validators manager for its transactions' gas", DefaultValueFactory = _ => 10m };
         var networkOut = new Option<string?>("--network-out") { Description = "write the devnet's network JSON here" };
-        var command = new Command("deploy", "deploy the devnet deposit contract, keeper and vault") { rpc, oraclesFile, minOracles, manager, funding, networkOut };
+        var command = new Command("deploy", "deploy the devnet deposit contract, keeper and vault; fund the vault and its manager")
+        {
+            rpc, oraclesFile, minOracles, manager, funding, managerFunding, networkOut,
+        };
         command.SetAction((parse, ct) => Run(async () =>
         {
             var oracles = OracleKeys.Load(parse.GetRequiredValue(oraclesFile)).Select(k => Address.Parse(k.Address)).ToArray();
             var min = parse.GetValue(minOracles);
             if (min < 1 || min > oracles.Length) throw new ArgumentException($"--min-oracles must be between 1 and the number of oracles ({oracles.Length})");
-            var deployment = await Deployer.DeployAsync(ParseUrl(parse.GetValue(rpc), "--rpc"), oracles, min,
-                ParseAddress(parse.GetValue(manager), "--manager"), parse.GetRequiredValue(funding), ct);
+            var rpcUrl = ParseUrl(parse.GetValue(rpc), "--rpc");
+            var managerAddress = ParseAddress(parse.GetValue(manager), "--manager");
+            var deployment = await Deployer.DeployAsync(rpcUrl, oracles, min, managerAddress, parse.GetRequiredValue(funding), ct);
+            if (parse.GetValue(managerFunding) is > 0 and var ether) await Deployer.FundAsync(rpcUrl, managerAddress, ether, ct);
             var network = Deployer.Network(deployment);
             if (parse.GetValue(networkOut) is { } file) NetworkConfig.Write(file, network);
             Print(new JsonObject
@@ -222,7 +228,8 @@ public static class DevnetCommands
             await action();
             return 0;
         }
-        catch (Exception e) when (e is ArgumentException or KeyMaterialException or InvalidOperationException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is ArgumentException or KeyMaterialException or InvalidOperationException or IOException or UnauthorizedAccessException
+            or Ethereum.Rpc.RpcException or Ethereum.Rpc.RpcTransportException or System.Text.Json.JsonException)
         {
             if (e is not DemoFailedException) await Console.Error.WriteLineAsync($"devnet: {e.Message}");
             return e is ArgumentException ? 2 : 1;

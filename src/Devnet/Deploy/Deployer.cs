@@ -1,9 +1,11 @@
 using System.Diagnostics;
+using System.Numerics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DvtBus.Crypto.Consensus;
+using DvtBus.Ethereum.Rpc;
 using DvtBus.Primitives;
 
 namespace DvtBus.Devnet.Deploy;
@@ -38,6 +40,30 @@ public static class Deployer
             Address.Parse(root.GetProperty("keeper").GetString()),
             Address.Parse(root.GetProperty("vault").GetString()),
             Bytes32.Parse(root.GetProperty("withdrawalCredentials").GetString()));
+    }
+
+    /// <summary>
+    /// Sends ETH from the node's first (unlocked) account, e.g. so that the validators manager can pay for
+    /// the registration transactions it sends itself. Waits until the transfer is mined.
+    /// </summary>
+    public static async Task FundAsync(Uri rpc, Address to, decimal ether, CancellationToken cancellationToken = default)
+    {
+        var client = new EthRpcClient(new HttpClient(), rpc);
+        var accounts = await client.RequestAsync("eth_accounts", [], cancellationToken);
+        if (accounts.GetArrayLength() == 0) throw new InvalidOperationException("the node has no unlocked account to fund from");
+        var wei = new BigInteger(ether * 1_000_000_000m) * BigInteger.Pow(10, 9);
+        var transfer = new JsonObject { ["from"] = accounts[0].GetString(), ["to"] = to.ToString(), ["value"] = Quantity.Format(wei) };
+        var hash = Bytes32.Parse((await client.RequestAsync("eth_sendTransaction", [transfer], cancellationToken)).GetString());
+        for (var attempt = 0; attempt < 600; attempt++)
+        {
+            if (await client.GetTransactionReceiptAsync(hash, cancellationToken) is { } receipt)
+            {
+                if (receipt.Succeeded) return;
+                throw new InvalidOperationException($"funding {to} failed");
+            }
+            await Task.Delay(50, cancellationToken);
+        }
+        throw new InvalidOperationException($"funding {to} was not mined");
     }
 
     /// <summary>
