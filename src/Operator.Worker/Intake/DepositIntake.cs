@@ -21,6 +21,7 @@ public sealed partial class DepositIntake(
     DepositFolder folder, NpgsqlDataSource db, Network network, Address vault, int maxBatchSize,
     DepositIndex deposits, IPublishEndpoint publisher, OperatorMetrics metrics, ILogger<DepositIntake> logger)
 {
+    private static readonly long MaxFileBytes = new DepositDataOptions().MaxBytes;
     private const string Received = "received";
     private const string Processing = "processing";
     private const string Done = "done";
@@ -28,16 +29,27 @@ public sealed partial class DepositIntake(
 
     public async Task ProcessAsync(string path, CancellationToken ct)
     {
-        byte[] content;
+        // An oversized drop is hashed as a stream, never loaded whole, and rejected without parsing.
+        byte[]? content;
+        byte[] sha;
         try
         {
-            content = await File.ReadAllBytesAsync(path, ct);
+            if (new FileInfo(path).Length > MaxFileBytes)
+            {
+                content = null;
+                await using var stream = File.OpenRead(path);
+                sha = await SHA256.HashDataAsync(stream, ct);
+            }
+            else
+            {
+                content = await File.ReadAllBytesAsync(path, ct);
+                sha = SHA256.HashData(content);
+            }
         }
         catch (FileNotFoundException)
         {
             return;
         }
-        var sha = SHA256.HashData(content);
         var shaHex = Convert.ToHexStringLower(sha);
         var name = Path.GetFileName(path);
 
@@ -58,6 +70,12 @@ public sealed partial class DepositIntake(
                 await RejectAsync(path, sha, [$"duplicate of {known.FileName}"], [], recordInDatabase: false, ct);
                 return;
             }
+        }
+
+        if (content is null)
+        {
+            await RejectAsync(path, sha, [$"the file is larger than {MaxFileBytes} bytes, the most a deposit-data file may have"], [], recordInDatabase: true, ct);
+            return;
         }
 
         var report = DepositDataFile.Validate(content, network, vault);

@@ -113,6 +113,21 @@ public sealed class WatchedFolderTests
     }
 
     [Fact]
+    public async Task Oversized_file_is_rejected_with_its_size_reason_and_kept()
+    {
+        await using var rig = await IntakeRig.CreateAsync();
+        var size = new FileInfo(rig.Drop("huge.json", "[" + new string(' ', new DepositDataOptions().MaxBytes) + "]")).Length;
+        rig.Drop("good.json", File(Pool[0]));
+
+        await rig.ScanUntilSettledAsync();
+
+        Assert.Equal(["huge.json", "huge.json.error.json"], IntakeRig.Names(rig.Folder.Rejected));
+        Assert.Equal(size, new FileInfo(Path.Combine(rig.Folder.Rejected, "huge.json")).Length);
+        Assert.Contains("larger than", Report(rig, "huge.json").GetProperty("file_reasons")[0].GetString());
+        Assert.Equal(["good.json"], IntakeRig.Names(rig.Folder.Processing));
+    }
+
+    [Fact]
     public async Task Key_already_deposited_on_chain_is_rejected()
     {
         await using var rig = await IntakeRig.CreateAsync();
