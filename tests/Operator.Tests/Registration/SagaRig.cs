@@ -82,11 +82,22 @@ public sealed class SagaRig : IAsyncDisposable
         return Saga.Sagas.Contains(batchId) ?? throw new InvalidOperationException($"no saga {batchId}");
     }
 
-    /// <summary>What was published once the bus is quiet (a transition is visible before the messages its behaviour publishes).</summary>
+    /// <summary>
+    /// What was published once the bus is quiet and the list has stopped growing: a transition is visible
+    /// before the messages its behaviour publishes, and on a loaded machine those can land after the
+    /// harness last reported inactivity.
+    /// </summary>
     public async Task<List<T>> PublishedAsync<T>() where T : class
     {
         await Harness.InactivityTask;
-        return Harness.Published.Select<T>().Select(m => m.Context.Message).ToList();
+        var messages = Harness.Published.Select<T>().Select(m => m.Context.Message).ToList();
+        while (true)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+            var again = Harness.Published.Select<T>().Select(m => m.Context.Message).ToList();
+            if (again.Count == messages.Count) return again;
+            messages = again;
+        }
     }
 
     public async ValueTask DisposeAsync()
