@@ -73,23 +73,9 @@ internal static class G1
     internal static bool TryDecode(ReadOnlySpan<byte> bytes, out Point<Fp> point)
     {
         point = Point<Fp>.Identity;
-        bool compressed = bytes.Length == 48;
-        if (!compressed && bytes.Length != 96) return false;
-        byte flags = bytes[0];
-        if (((flags & 0x80) != 0) != compressed) return false;
-        bool infinity = (flags & 0x40) != 0;
-        bool sort = (flags & 0x20) != 0;
-        if (!compressed && sort) return false;
         Span<byte> buf = stackalloc byte[48];
-        bytes[..48].CopyTo(buf);
-        buf[0] &= 0x1f;
-        if (infinity)
-        {
-            if (sort) return false;
-            foreach (var b in buf) if (b != 0) return false;
-            foreach (var b in bytes[48..]) if (b != 0) return false;
-            return true;
-        }
+        if (!ZcashEncoding.TryReadHeader(bytes, 48, buf, out bool compressed, out bool identity, out bool sort)) return false;
+        if (identity) return true;
         if (!Fp.TryFromBytes(buf, out var x)) return false;
         if (compressed)
         {

@@ -84,23 +84,9 @@ internal static class G2
     internal static bool TryDecode(ReadOnlySpan<byte> bytes, out Point<Fp2> point)
     {
         point = Point<Fp2>.Identity;
-        bool compressed = bytes.Length == 96;
-        if (!compressed && bytes.Length != 192) return false;
-        byte flags = bytes[0];
-        if (((flags & 0x80) != 0) != compressed) return false;
-        bool infinity = (flags & 0x40) != 0;
-        bool sort = (flags & 0x20) != 0;
-        if (!compressed && sort) return false;
         Span<byte> buf = stackalloc byte[48];
-        bytes[..48].CopyTo(buf);
-        buf[0] &= 0x1f;
-        if (infinity)
-        {
-            if (sort) return false;
-            foreach (var b in buf) if (b != 0) return false;
-            foreach (var b in bytes[48..]) if (b != 0) return false;
-            return true;
-        }
+        if (!ZcashEncoding.TryReadHeader(bytes, 96, buf, out bool compressed, out bool identity, out bool sort)) return false;
+        if (identity) return true;
         if (!Fp.TryFromBytes(buf, out var x1) || !Fp.TryFromBytes(bytes.Slice(48, 48), out var x0)) return false;
         var x = new Fp2(x0, x1);
         if (compressed)
