@@ -13,14 +13,10 @@ public sealed class OperatorMetrics
         FilesRejected = meter.CreateCounter<long>("dvtbus_operator_files_rejected_total", description: "Deposit-data files moved to rejected/");
         BatchesRegistered = meter.CreateCounter<long>("dvtbus_operator_batches_registered_total", description: "Batches whose registration was confirmed");
         BatchesFailed = meter.CreateCounter<long>("dvtbus_operator_batches_failed_total", description: "Batches that ended failed");
-        ValidatorsRegistered = meter.CreateCounter<long>("dvtbus_operator_validators_registered_total", description: "Validators registered on the vault");
-        RegistrationDuration = meter.CreateHistogram<double>("dvtbus_operator_registration_duration_seconds", description: "From file accepted to registration confirmed");
     }
 
     public Counter<long> FilesAccepted { get; }
     public Counter<long> FilesRejected { get; }
     public Counter<long> BatchesRegistered { get; }
     public Counter<long> BatchesFailed { get; }
-    public Counter<long> ValidatorsRegistered { get; }
-    public Histogram<double> RegistrationDuration { get; }
 }
