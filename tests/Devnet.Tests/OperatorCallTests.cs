@@ -19,14 +19,14 @@ public sealed class DevnetFixture : IAsyncLifetime
 {
     public const int MinOracles = 3;
 
-    public Anvil Anvil { get; private set; } = null!;
+    public AnvilNode Anvil { get; } = new() { UsePlatformExecutable = true };
     public EthPrivateKey[] Oracles { get; } = Enumerable.Range(1, 5).Select(i => Key($"oracle-{i}")).ToArray();
     public EthPrivateKey Manager { get; } = Key("validators-manager");
     public IReadOnlyDictionary<WithdrawalCredentialType, DevnetVault> Vaults { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        Anvil = await Anvil.StartAsync();
+        await Anvil.InitializeAsync();
         Vaults = new Dictionary<WithdrawalCredentialType, DevnetVault>
         {
             [WithdrawalCredentialType.Execution] = await DeployAsync(WithdrawalCredentialType.Execution),
@@ -54,13 +54,12 @@ public sealed class DevnetFixture : IAsyncLifetime
         });
         using var deployed = JsonDocument.Parse(await NodePeer.RunAsync("devnet-deploy.mjs", request));
         var root = deployed.RootElement;
-        var accounts = await Anvil.AccountsAsync();
         return new DevnetVault(
             root.GetProperty("chainId").GetUInt64(),
             Address.Parse(root.GetProperty("depositContract").GetString()),
             Address.Parse(root.GetProperty("keeper").GetString()),
             Address.Parse(root.GetProperty("vault").GetString()),
-            accounts[1]);
+            Anvil.DevAccounts[1]);
     }
 
     public static EthPrivateKey Key(string label) =>
@@ -99,7 +98,7 @@ public sealed class OperatorCallTests(DevnetFixture fixture) : IClassFixture<Dev
         var call = await BuildCallAsync(net, VaultValidators.Pack(validators), SortedOracles());
         var countBefore = await DepositCountAsync(net);
 
-        var receipt = await fixture.Anvil.SendAsync(net.Sender, net.Vault, call);
+        var receipt = await fixture.Anvil.SendTransactionAsync(net.Sender, Hex.Encode(net.Vault.Span), call);
 
         Assert.Equal("0x1", receipt.GetProperty("status").GetString());
         var logs = Logs(receipt);
@@ -121,7 +120,7 @@ public sealed class OperatorCallTests(DevnetFixture fixture) : IClassFixture<Dev
     {
         var net = fixture.Vaults[WithdrawalCredentialType.Execution];
         var call = await BuildCallAsync(net, VaultValidators.Pack(VectorValidators(WithdrawalCredentialType.Execution, net.Vault)), SortedOracles());
-        await fixture.Anvil.SendAsync(net.Sender, net.Vault, call);
+        await fixture.Anvil.SendTransactionAsync(net.Sender, Hex.Encode(net.Vault.Span), call);
 
         Assert.Equal("InvalidValidatorsRegistryRoot", await RevertNameAsync(net, call));
     }
@@ -185,7 +184,7 @@ public sealed class OperatorCallTests(DevnetFixture fixture) : IClassFixture<Dev
     private async Task<byte[]> BuildCallAsync(DevnetVault net, byte[] validators, IEnumerable<EthPrivateKey> signers, EthPrivateKey? manager = null)
     {
         var registryRoot = StakeWiseCalls.DecodeDepositRoot(
-            await fixture.Anvil.CallAsync(net.Sender, net.DepositContract, StakeWiseCalls.GetDepositRoot.EncodeCall()));
+            await fixture.Anvil.CallAsync(net.Sender, Hex.Encode(net.DepositContract.Span), StakeWiseCalls.GetDepositRoot.EncodeCall()));
         var deadline = new BigInteger(await fixture.Anvil.LatestTimestampAsync() + 3600);
         const string ipfsHash = "bafy-devnet-exit-signatures";
         var hash = StakeWiseTypedData.KeeperValidatorsHash(net.ChainId, net.Keeper, registryRoot, net.Vault, validators, ipfsHash, deadline);
@@ -198,13 +197,13 @@ public sealed class OperatorCallTests(DevnetFixture fixture) : IClassFixture<Dev
     /// <summary>The deposit contract returns its count as 8 little-endian bytes, like mainnet's.</summary>
     private async Task<ulong> DepositCountAsync(DevnetVault net)
     {
-        var output = await fixture.Anvil.CallAsync(net.Sender, net.DepositContract, GetDepositCount.EncodeCall());
+        var output = await fixture.Anvil.CallAsync(net.Sender, Hex.Encode(net.DepositContract.Span), GetDepositCount.EncodeCall());
         return BinaryPrimitives.ReadUInt64LittleEndian((byte[])GetDepositCount.DecodeOutput(output)[0]);
     }
 
     private async Task<string?> RevertNameAsync(DevnetVault net, byte[] call)
     {
-        var reverted = await Assert.ThrowsAsync<Reverted>(() => fixture.Anvil.CallAsync(net.Sender, net.Vault, call));
+        var reverted = await Assert.ThrowsAsync<AnvilRpcException>(() => fixture.Anvil.CallAsync(net.Sender, Hex.Encode(net.Vault.Span), call));
         return RevertReason.Decode(reverted.RevertData, DevnetErrors).Name;
     }
 
@@ -213,8 +212,8 @@ public sealed class OperatorCallTests(DevnetFixture fixture) : IClassFixture<Dev
             Address.Parse(l.GetProperty("address").GetString()),
             l.GetProperty("topics").EnumerateArray().Select(t => Bytes32.Parse(t.GetString())).ToArray(),
             Hex.Decode(l.GetProperty("data").GetString()),
-            Anvil.Quantity(l.GetProperty("blockNumber").GetString()!),
+            AnvilNode.Quantity(l.GetProperty("blockNumber").GetString()!),
             Bytes32.Parse(l.GetProperty("transactionHash").GetString()),
-            (uint)Anvil.Quantity(l.GetProperty("logIndex").GetString()!))).ToList();
+            (uint)AnvilNode.Quantity(l.GetProperty("logIndex").GetString()!))).ToList();
 
 }

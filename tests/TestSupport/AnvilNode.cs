@@ -33,6 +33,31 @@ public sealed class AnvilNode : IAsyncLifetime, IDisposable
     public static string Executable =>
         Environment.GetEnvironmentVariable("DVT_ANVIL") is { Length: > 0 } path ? path : Path.Combine(RepoPaths.NodeModules, ".bin", "anvil");
 
+    /// <summary>
+    /// DVT_ANVIL, else the platform binary that npm's .bin/anvil shim spawns
+    /// (node_modules/@foundry-rs/anvil-*/bin/anvil), else <see cref="Executable"/>. Started directly, anvil is
+    /// this process's own child: killing it on dispose leaves neither an orphan nor, where PID 1 does not reap
+    /// orphans, a zombie (the shim's child is reparented when the tree is killed).
+    /// </summary>
+    public static string PlatformExecutable
+    {
+        get
+        {
+            if (Environment.GetEnvironmentVariable("DVT_ANVIL") is { Length: > 0 } path) return path;
+            var scope = Path.Combine(RepoPaths.NodeModules, "@foundry-rs");
+            return (Directory.Exists(scope)
+                ? Directory.GetDirectories(scope, "anvil-*").Order(StringComparer.Ordinal)
+                    .Select(dir => Path.Combine(dir, "bin", "anvil")).FirstOrDefault(File.Exists)
+                : null) ?? Executable;
+        }
+    }
+
+    /// <summary>
+    /// Start <see cref="PlatformExecutable"/> instead of <see cref="Executable"/>. Off by default; set it when
+    /// creating the node yourself (<c>new AnvilNode { UsePlatformExecutable = true }</c>, then InitializeAsync).
+    /// </summary>
+    public bool UsePlatformExecutable { get; init; }
+
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(_folder);
@@ -59,11 +84,12 @@ public sealed class AnvilNode : IAsyncLifetime, IDisposable
 
     private async Task StartAsync()
     {
-        if (!File.Exists(Executable)) throw new FileNotFoundException("anvil is not installed: run ./dvt test (or set DVT_ANVIL)", Executable);
+        var executable = UsePlatformExecutable ? PlatformExecutable : Executable;
+        if (!File.Exists(executable)) throw new FileNotFoundException("anvil is not installed: run ./dvt test (or set DVT_ANVIL)", executable);
         var port = FreePort();
         var config = Path.Combine(_folder, "anvil.json");
         File.Delete(config);
-        var psi = new ProcessStartInfo(Executable)
+        var psi = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -105,6 +131,59 @@ public sealed class AnvilNode : IAsyncLifetime, IDisposable
     /// <summary>A raw JSON-RPC call, for node controls (evm_mine, evm_setAutomine, anvil_*) that the client under test does not offer.</summary>
     public async Task<JsonElement> RequestAsync(string method, params object?[] parameters)
     {
+        var (result, error) = await ExchangeAsync(method, parameters);
+        if (error is { } e)
+            throw new InvalidOperationException($"anvil {method} failed: {e.GetRawText()}");
+        return result;
+    }
+
+    /// <summary>eth_call from <paramref name="from"/> at the latest block; any JSON-RPC error (a revert) throws <see cref="AnvilRpcException"/> with the revert data.</summary>
+    public async Task<byte[]> CallAsync(string from, string to, byte[] data) =>
+        DecodeHex((await RequestOrThrowAsync("eth_call", new { from, to, data = EncodeHex(data) }, "latest")).GetString());
+
+    /// <summary>eth_sendTransaction from an unlocked account; returns the mined receipt. JSON-RPC errors throw <see cref="AnvilRpcException"/>.</summary>
+    public async Task<JsonElement> SendTransactionAsync(string from, string to, byte[] data)
+    {
+        var hash = (await RequestOrThrowAsync("eth_sendTransaction", new { from, to, data = EncodeHex(data) })).GetString()!;
+        // anvil mines on send, but the receipt can lag the hash by a few milliseconds.
+        for (var attempt = 0; attempt < 400; attempt++)
+        {
+            var receipt = await RequestOrThrowAsync("eth_getTransactionReceipt", hash);
+            if (receipt.ValueKind == JsonValueKind.Object) return receipt;
+            await Task.Delay(25);
+        }
+        throw new TimeoutException($"no receipt for {hash}");
+    }
+
+    /// <summary>The latest block's timestamp, in seconds.</summary>
+    public async Task<ulong> LatestTimestampAsync()
+    {
+        var block = await RequestOrThrowAsync("eth_getBlockByNumber", "latest", false);
+        return Quantity(block.GetProperty("timestamp").GetString()!);
+    }
+
+    /// <summary>A JSON-RPC quantity ("0x1a") as a number.</summary>
+    public static ulong Quantity(string hex) => ulong.Parse(hex.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+
+    private async Task<JsonElement> RequestOrThrowAsync(string method, params object?[] parameters)
+    {
+        var (result, error) = await ExchangeAsync(method, parameters);
+        if (error is { } e)
+        {
+            var data = e.TryGetProperty("data", out var d) && d.ValueKind == JsonValueKind.String ? DecodeHex(d.GetString()) : [];
+            throw new AnvilRpcException(e.TryGetProperty("message", out var m) ? m.GetString() ?? method : method, data);
+        }
+        return result;
+    }
+
+    private static string EncodeHex(byte[] bytes) => "0x" + Convert.ToHexStringLower(bytes);
+
+    private static byte[] DecodeHex(string? hex) =>
+        hex is null ? [] : Convert.FromHexString(hex.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? hex[2..] : hex);
+
+    /// <summary>One JSON-RPC exchange: the result, or the error object when the node returned one.</summary>
+    private async Task<(JsonElement Result, JsonElement? Error)> ExchangeAsync(string method, object?[] parameters)
+    {
         var body = new JsonObject
         {
             ["jsonrpc"] = "2.0",
@@ -115,8 +194,8 @@ public sealed class AnvilNode : IAsyncLifetime, IDisposable
         using var response = await _http.PostAsJsonAsync(Url, body);
         using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         if (document.RootElement.TryGetProperty("error", out var error))
-            throw new InvalidOperationException($"anvil {method} failed: {error.GetRawText()}");
-        return document.RootElement.GetProperty("result").Clone();
+            return (default, error.Clone());
+        return (document.RootElement.GetProperty("result").Clone(), null);
     }
 
     private static int FreePort()
@@ -164,4 +243,10 @@ public sealed class AnvilNode : IAsyncLifetime, IDisposable
             // A leftover temp folder is harmless.
         }
     }
+}
+
+/// <summary>A JSON-RPC error from <see cref="AnvilNode"/>'s typed calls, with the revert data when the node returned some.</summary>
+public sealed class AnvilRpcException(string message, byte[] revertData) : Exception(message)
+{
+    public byte[] RevertData { get; } = revertData;
 }
