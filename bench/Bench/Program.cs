@@ -6,9 +6,11 @@ using System.Text.Json;
 using DvtBus.Bls;
 using DvtBus.Primitives;
 
+if (args.Length >= 1 && args[0] == "bls-micro")
+    return DvtBus.Bench.Micro.Run(args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 1);
 if (args.Length < 1 || args[0] != "bls")
 {
-    Console.Error.WriteLine("usage: bench bls [iterations]");
+    Console.Error.WriteLine("usage: bench bls [iterations] | bench bls-micro [scale]");
     return 2;
 }
 int iterations = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 50;
