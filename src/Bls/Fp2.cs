@@ -71,9 +71,9 @@ internal readonly struct Fp2 : IField<Fp2>
     public override int GetHashCode() => HashCode.Combine(C0, C1);
 
     /// <summary>
-    /// Square root through the norm: with n = sqrt(c0^2 + c1^2) in Fp, x0 = sqrt((c0 +- n) / 2) and
-    /// x1 = c1 / (2 x0), where 1 / x0 comes out of the same exponentiation as x0. Only used on public
-    /// values (hashing, decompression).
+    /// Square root through the norm (p = 3 mod 4, Adj and Rodriguez-Henriquez, eprint 2012/685, section 3):
+    /// with n = sqrt(c0^2 + c1^2) in Fp, x0 = sqrt((c0 + n) / 2) and x1 = c1 / (2 x0). Only used on
+    /// public values (hashing, decompression).
     /// </summary>
     internal bool TrySqrt(out Fp2 root)
     {
@@ -92,12 +92,33 @@ internal readonly struct Fp2 : IField<Fp2>
             }
             return false;
         }
-        if (!(C0.Square() + C1.Square()).TrySqrt(out var n)) return false;
-        if (!((C0 + n) * InvTwo).TrySqrtAndInverse(out var x0, out var inv)
-            && !((C0 - n) * InvTwo).TrySqrtAndInverse(out x0, out inv))
-            return false;
-        var x1 = C1 * inv * InvTwo;
-        root = new Fp2(x0, x1);
+        return TryNormRoot(out var n) && TrySqrtGivenNormRoot(n, out root);
+    }
+
+    /// <summary>
+    /// n = N^((p+1)/4) for the norm N = c0^2 + c1^2; true when n^2 = N, which holds exactly when this
+    /// element is a square in Fp2. When it is not, n^2 = -N.
+    /// </summary>
+    internal bool TryNormRoot(out Fp n)
+    {
+        var norm = C0.Square() + C1.Square();
+        norm.TrySqrt(out n);
+        return n.Square() == norm;
+    }
+
+    /// <summary>
+    /// The root from n with n^2 = c0^2 + c1^2 (either sign), in one Fp exponentiation: s = d^((p-3)/4) for
+    /// d = (c0 + n) / 2. If d is a square, d s is its root and s the root's inverse, so x = d s + (c1 s / 2) u.
+    /// If not, -d is the square (-1 is not a square in Fp) and (d s)^2 = -d: that is the other choice of
+    /// n, where x1 = d s and x0 = c1 / (2 x1) = -c1 s / 2.
+    /// </summary>
+    internal bool TrySqrtGivenNormRoot(Fp n, out Fp2 root)
+    {
+        var d = (C0 + n) * InvTwo;
+        if (d.IsZero) d = (C0 - n) * InvTwo;
+        d.TrySqrtAndInverse(out var r, out var s);
+        var half = C1 * s * InvTwo;
+        root = r.Square() == d ? new Fp2(r, half) : new Fp2(-half, r);
         return root.Square() == this;
     }
 

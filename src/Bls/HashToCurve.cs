@@ -112,9 +112,36 @@ internal static class HashToCurve
     private static readonly Fp2 G2MinusBOverA = -G2B * G2A.Invert();
     private static readonly Fp2 G2BOverZa = G2B * (G2Z * G2A).Invert();
 
+    // 5 sqrt(-5): N(Z)^3 = 125 and sqrt(125 N) = 5 sqrt(-5) sqrt(-N) (-5 is a square mod p: 5 and -1 are not).
+    private static readonly Fp FiveRootMinusFive = Fp.FromUInt64(5) * RootOf(-Fp.FromUInt64(5));
+
+    private static Fp RootOf(Fp v) => v.TrySqrt(out var r) ? r : throw new InvalidOperationException("constant must be a square");
+
+    /// <summary>
+    /// Simplified SWU onto E' over Fp2 (RFC 9380 section 6.6.2) with one norm root for both candidates:
+    /// when g(x1) is not a square, g(x2) = (Z u^2)^3 g(x1), so the norm root of g(x2) is
+    /// N(u)^3 5 sqrt(-5) times the value n with n^2 = -N(g(x1)) that the failed attempt left behind.
+    /// </summary>
     private static Point<Fp2> MapToG2(Fp2 u)
     {
-        var (x, y) = Sswu(u, G2A, G2B, G2Z, G2MinusBOverA, G2BOverZa, v => (v.TrySqrt(out var r), r), v => v.Sgn0);
+        var zu2 = G2Z * u.Square();
+        var den = zu2.Square() + zu2;
+        var x = den.IsZero ? G2BOverZa : G2MinusBOverA * (Fp2.One + den.Invert());
+        var gx = (x.Square() + G2A) * x + G2B;
+        Fp2 y;
+        if (gx.TryNormRoot(out var n))
+        {
+            if (!gx.TrySqrtGivenNormRoot(n, out y)) throw new InvalidOperationException("SSWU: g(x1) must have a root");
+        }
+        else
+        {
+            x = zu2 * x;
+            gx = (x.Square() + G2A) * x + G2B;
+            var normU = u.C0.Square() + u.C1.Square();
+            if (!gx.TrySqrtGivenNormRoot(normU.Square() * normU * FiveRootMinusFive * n, out y))
+                throw new InvalidOperationException("SSWU: g(x2) must be square");
+        }
+        if (u.Sgn0 != y.Sgn0) y = -y;
         return Isogeny(x, y, Iso3.XNum, Iso3.XDen, Iso3.YNum, Iso3.YDen);
     }
 

@@ -1,0 +1,79 @@
+using System.Numerics;
+using Xunit;
+
+namespace DvtBus.Bls.Tests;
+
+/// <summary>Each speed trick in src/Bls against the plain computation it replaces.</summary>
+public class FastPathTests
+{
+    private static readonly Random Rng = new(11);
+
+    private static Fp RandomFp()
+    {
+        var b = new byte[64];
+        Rng.NextBytes(b);
+        return Fp.FromWideBytes(b);
+    }
+
+    private static Fp2 RandomFp2() => new(RandomFp(), RandomFp());
+
+    private static Point<Fp2> RandomG2() => G2.Generator.MulPublic(Fr.Random());
+
+    [Fact]
+    public void Sliding_window_power_matches_big_integer_power()
+    {
+        for (int i = 0; i < 20; i++)
+        {
+            var a = RandomFp();
+            var e = new BigInteger(Rng.NextInt64()) * new BigInteger(Rng.NextInt64()) * Fp.Modulus + Rng.Next();
+            var expected = BigInteger.ModPow(a.ToBigInteger(), e, Fp.Modulus);
+            Assert.Equal(expected, a.Pow(Fp.Limbs(e)).ToBigInteger());
+        }
+        var c = RandomFp();
+        Assert.Equal(Fp.One, c * c.Invert());
+        Assert.Equal(Fp.Zero, Fp.Zero.Invert());
+    }
+
+    [Fact]
+    public void Fp2_square_root_from_the_norm_root_covers_both_halves_and_rejects_non_squares()
+    {
+        int squares = 0, nonSquares = 0;
+        for (int i = 0; i < 60; i++)
+        {
+            var a = RandomFp2();
+            Assert.True(a.Square().TrySqrt(out var root));
+            Assert.True(root == a || root == -a);
+            // The norm root's sign decides which half d = (c0 + n) / 2 lands in; both must work.
+            Assert.True(a.Square().TryNormRoot(out var n));
+            Assert.True(a.Square().TrySqrtGivenNormRoot(-n, out root) && (root == a || root == -a));
+            var b = RandomFp2();
+            bool isSquare = b.TrySqrt(out var r);
+            Assert.Equal(isSquare, b.TryNormRoot(out _));
+            if (isSquare)
+            {
+                squares++;
+                Assert.Equal(b, r.Square());
+            }
+            else nonSquares++;
+        }
+        Assert.True(squares > 10 && nonSquares > 10);
+        Assert.True(new Fp2(Fp.Zero, Fp.Zero).TrySqrt(out var zero) && zero.IsZero);
+    }
+
+    [Fact]
+    public void Jacobian_public_multiplication_matches_complete_double_and_add()
+    {
+        for (int i = 0; i < 10; i++)
+        {
+            var p = RandomG2() + G2.Generator;
+            ulong k = (ulong)Rng.NextInt64() | 1;
+            Assert.True(p.MulPublic(k).Equals(p.MulPublic([k])));
+        }
+        var q = G2.Generator;
+        Assert.True(q.MulPublic(1).Equals(q));
+        Assert.True(q.MulPublic(2).Equals(q.Double()));
+        Assert.True(q.MulPublic(0).IsIdentity);
+        Assert.True(Point<Fp2>.Identity.MulPublic(5).IsIdentity);
+        Assert.True(G1.Generator.MulPublic(G1.AbsZ).Equals(G1.Generator.MulPublic([G1.AbsZ])));
+    }
+}
