@@ -39,8 +39,54 @@ internal static class G2
         return t3 - p;
     }
 
-    /// <summary>Constant-time [k] P for P in G2, using [z^2] P = psi^2(P).</summary>
-    internal static Point<Fp2> MulSecret(Point<Fp2> p, Fr k) => p.MulSecret(k, Psi(Psi(p)));
+    /// <summary>
+    /// Constant-time [k] P for P in G2 with a 4-way GLS decomposition (Galbraith-Lin-Scott, eprint
+    /// 2008/194): psi acts on G2 as [z], so k = a + b z^2 = (a0 - a1 z) + (b0 - b1 z) z^2 with a = a0 + a1 |z|
+    /// and b = b0 + b1 |z|, every digit below 2^64. [k] P is then the sum of four 64-bit multiples of
+    /// P, -psi(P), psi^2(P) and -psi^3(P), walked together in 16 fixed 4-bit windows: 64 doublings instead
+    /// of 128. The splits are fixed-length divisions with masks, every table read touches all 16 entries,
+    /// and the complete formulas need no branch on the identity or on doubling.
+    /// </summary>
+    internal static Point<Fp2> MulSecret(Point<Fp2> p, Fr k)
+    {
+        Span<ulong> halves = stackalloc ulong[4];
+        Span<ulong> digits = stackalloc ulong[4];
+        Span<Point<Fp2>> tables = stackalloc Point<Fp2>[64];
+        try
+        {
+            Point<Fp2>.SplitByZSquared(k.ToCanonical(), halves);
+            digits[1] = Point<Fp2>.DivRemAbsZ(halves[0], halves[1], out digits[0]);
+            digits[3] = Point<Fp2>.DivRemAbsZ(halves[2], halves[3], out digits[2]);
+            var t0 = tables[..16];
+            var t1 = tables[16..32];
+            var t2 = tables[32..48];
+            var t3 = tables[48..];
+            t0[0] = Point<Fp2>.Identity;
+            for (int i = 1; i < 16; i++) t0[i] = t0[i - 1] + p;
+            for (int i = 0; i < 16; i++)
+            {
+                t1[i] = Psi(t0[i]).Negate();
+                t2[i] = Psi(Psi(t0[i]));
+                t3[i] = Psi(t2[i]).Negate();
+            }
+            var acc = Point<Fp2>.Identity;
+            for (int shift = 60; shift >= 0; shift -= 4)
+            {
+                acc = acc.Double().Double().Double().Double();
+                acc += Point<Fp2>.Pick(t0, (digits[0] >> shift) & 0xF);
+                acc += Point<Fp2>.Pick(t1, (digits[1] >> shift) & 0xF);
+                acc += Point<Fp2>.Pick(t2, (digits[2] >> shift) & 0xF);
+                acc += Point<Fp2>.Pick(t3, (digits[3] >> shift) & 0xF);
+            }
+            return acc;
+        }
+        finally
+        {
+            halves.Clear();
+            digits.Clear();
+            tables.Clear();
+        }
+    }
 
     internal static void Compress(Point<Fp2> p, Span<byte> out96)
     {

@@ -257,7 +257,8 @@ internal readonly struct Point<F> where F : unmanaged, IField<F>
         }
     }
 
-    private static Point<F> Pick(ReadOnlySpan<Point<F>> table, ulong index)
+    /// <summary>table[index] read in constant time: every entry is read and all but one masked away.</summary>
+    internal static Point<F> Pick(ReadOnlySpan<Point<F>> table, ulong index)
     {
         var pick = Identity;
         for (ulong j = 0; j < (ulong)table.Length; j++)
@@ -276,7 +277,7 @@ internal readonly struct Point<F> where F : unmanaged, IField<F>
     /// k = k0 + k1 z^2 by restoring binary long division with a fixed number of steps and masked
     /// subtraction (no branch on k). Writes k0 to limbs 0-1 and k1 to limbs 2-3; both fit in 128 bits as k &lt; r.
     /// </summary>
-    private static void SplitByZSquared(Fr canonical, Span<ulong> output)
+    internal static void SplitByZSquared(Fr canonical, Span<ulong> output)
     {
         ReadOnlySpan<ulong> k = [canonical.L0, canonical.L1, canonical.L2, canonical.L3];
         ulong r0 = 0, r1 = 0, r2 = 0, q0 = 0, q1 = 0;
@@ -301,6 +302,30 @@ internal readonly struct Point<F> where F : unmanaged, IField<F>
         output[1] = r1;
         output[2] = q0;
         output[3] = q1;
+    }
+
+    /// <summary>
+    /// (hi:lo) = q |z| + rem by restoring long division in 128 fixed steps with masked subtraction (no
+    /// branch on the value). The quotient must fit in 64 bits, as it does for any input below z^2.
+    /// </summary>
+    internal static ulong DivRemAbsZ(ulong lo, ulong hi, out ulong rem)
+    {
+        const ulong d = G1.AbsZ;
+        ulong r = 0, q = 0;
+        for (int i = 127; i >= 0; i--)
+        {
+            ulong bit = i >= 64 ? (hi >> (i - 64)) & 1 : (lo >> i) & 1;
+            ulong top = r >> 63;
+            r = (r << 1) | bit;
+            ulong diff = r - d;
+            ulong borrow = ((~r & d) | (~(r ^ d) & diff)) >> 63;
+            ulong take = top | (borrow ^ 1);
+            ulong mask = 0UL - take;
+            r = (r & ~mask) | (diff & mask);
+            q = (q << 1) | take;
+        }
+        rem = r;
+        return q;
     }
 
     private static ulong Sub(ulong a, ulong b, ref ulong borrow)

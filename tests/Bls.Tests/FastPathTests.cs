@@ -77,3 +77,43 @@ public class FastPathTests
         Assert.True(G1.Generator.MulPublic(G1.AbsZ).Equals(G1.Generator.MulPublic([G1.AbsZ])));
     }
 }
+
+public class GlsDecompositionTests
+{
+    private static readonly BigInteger AbsZ = G1.AbsZ;
+
+    private static BigInteger Big(ulong lo, ulong hi) => ((BigInteger)hi << 64) | lo;
+
+    [Theory]
+    [InlineData("00")]
+    [InlineData("01")]
+    [InlineData("d201000000010000")]
+    [InlineData("d200ffffffffffff")]
+    [InlineData("ac45a4010001a4020000000100000000")]
+    [InlineData("ac45a4010001a40200000000ffffffff")]
+    [InlineData("73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000000")]
+    [InlineData("random")]
+    public void Four_digits_recompose_to_the_scalar_and_each_fits_in_64_bits(string hex)
+    {
+        for (int round = 0; round < (hex == "random" ? 50 : 1); round++)
+        {
+            Fr k;
+            if (hex == "random") k = Fr.Random();
+            else Assert.True(Fr.TryFromBytes(Convert.FromHexString(hex.PadLeft(64, '0')), out k));
+            var c = k.ToCanonical();
+            var expected = Big(c.L0, c.L1) | (Big(c.L2, c.L3) << 128);
+            var halves = new ulong[4];
+            Point<Fp2>.SplitByZSquared(c, halves);
+            ulong a1 = Point<Fp2>.DivRemAbsZ(halves[0], halves[1], out ulong a0);
+            ulong b1 = Point<Fp2>.DivRemAbsZ(halves[2], halves[3], out ulong b0);
+            Assert.Equal(Big(halves[0], halves[1]), a0 + a1 * AbsZ);
+            Assert.Equal(Big(halves[2], halves[3]), b0 + b1 * AbsZ);
+            Assert.True(a0 < G1.AbsZ && b0 < G1.AbsZ);
+            // z is negative: k = (a0 - a1 z) + (b0 - b1 z) z^2.
+            var z = -AbsZ;
+            Assert.Equal(expected, a0 - a1 * z + (b0 - b1 * z) * z * z);
+            var p = G2.Generator.MulPublic(Fr.Random());
+            Assert.True(G2.MulSecret(p, k).Equals(p.MulPublic(k)));
+        }
+    }
+}
