@@ -96,6 +96,20 @@ internal readonly struct Fp : IField<Fp>
         return Reduce(t0, t1, t2, t3, t4, t5);
     }
 
+    /// <summary>
+    /// a + b without the final subtraction of p: the result is below 2p, which the Montgomery product
+    /// accepts as an input (with 4p &lt; 2^384, (2p)^2 + p 2^384 &lt; 2p 2^384, so its output still needs
+    /// only one conditional subtraction). Only for operands of a multiplication.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Fp AddUnreduced(Fp a, Fp b)
+    {
+        ulong c = 0;
+        ulong t0 = AddC(a.L0, b.L0, ref c), t1 = AddC(a.L1, b.L1, ref c), t2 = AddC(a.L2, b.L2, ref c);
+        ulong t3 = AddC(a.L3, b.L3, ref c), t4 = AddC(a.L4, b.L4, ref c), t5 = AddC(a.L5, b.L5, ref c);
+        return new Fp(t0, t1, t2, t3, t4, t5);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Fp operator -(Fp a, Fp b)
     {

@@ -28,7 +28,7 @@ internal readonly struct Fp2 : IField<Fp2>
     {
         var aa = a.C0 * b.C0;
         var bb = a.C1 * b.C1;
-        var cross = (a.C0 + a.C1) * (b.C0 + b.C1);
+        var cross = Fp.AddUnreduced(a.C0, a.C1) * Fp.AddUnreduced(b.C0, b.C1);
         return new Fp2(aa - bb, cross - aa - bb);
     }
 
@@ -38,7 +38,7 @@ internal readonly struct Fp2 : IField<Fp2>
     {
         // (a + bu)^2 = (a + b)(a - b) + 2ab u
         var ab = C0 * C1;
-        return new Fp2((C0 + C1) * (C0 - C1), ab + ab);
+        return new Fp2(Fp.AddUnreduced(C0, C1) * (C0 - C1), ab + ab);
     }
 
     public Fp2 Double() => this + this;
