@@ -30,6 +30,7 @@ internal static class Micro
         Report("fp_add", n(2_000_000), () => { var x = a; for (int i = 0; i < 1000; i++) x += b; a = x; }, 1000);
         Report("fp_sub", n(2_000_000), () => { var x = a; for (int i = 0; i < 1000; i++) x -= b; a = x; }, 1000);
         Report("fp_invert", n(2_000), () => { a = (a + b).Invert(); }, 1);
+        Report("fp_invert_public", n(20_000), () => { a = (a + b).InvertPublic(); }, 1);
         Report("fp2_mul", n(500_000), () => { var x = a2; for (int i = 0; i < 1000; i++) x *= b2; a2 = x; }, 1000);
         Report("fp2_square", n(500_000), () => { var x = a2; for (int i = 0; i < 1000; i++) x = x.Square(); a2 = x; }, 1000);
         Report("fp12_mul", n(20_000), () => { f *= g; }, 1);

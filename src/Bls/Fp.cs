@@ -276,8 +276,96 @@ internal readonly struct Fp : IField<Fp>
 
     private static int Bit(ReadOnlySpan<ulong> limbs, int i) => (int)((limbs[i / 64] >> (i % 64)) & 1);
 
-    /// <summary>The inverse by Fermat's little theorem; zero maps to zero.</summary>
+    /// <summary>The inverse by Fermat's little theorem; zero maps to zero. Constant time.</summary>
     public Fp Invert() => Pow(PMinus2);
+
+    // R^3 mod p as raw limbs: multiplying the plain inverse of the raw limbs a R by it gives a^-1 R.
+    private static readonly Fp RCubed = FromBigInteger(BigInteger.ModPow(BigInteger.One << 384, 2, Modulus));
+
+    /// <summary>
+    /// The inverse by the binary extended Euclidean algorithm (Menezes et al., Handbook of Applied
+    /// Cryptography, algorithm 14.61): several times faster than Fermat, but its running time depends on
+    /// the value, so it is only for public values (hashing, verification). Zero maps to zero.
+    /// </summary>
+    public Fp InvertPublic()
+    {
+        if (IsZero) return Zero;
+        // Invariants: x1 A = u and x2 A = v (mod p), for A the raw limbs of this value.
+        Span<ulong> u = [L0, L1, L2, L3, L4, L5];
+        Span<ulong> v = [P0, P1, P2, P3, P4, P5];
+        Span<ulong> x1 = [1, 0, 0, 0, 0, 0];
+        Span<ulong> x2 = [0, 0, 0, 0, 0, 0];
+        while (!IsOne(u) && !IsOne(v))
+        {
+            while ((u[0] & 1) == 0)
+            {
+                ShiftRight1(u, 0);
+                HalveModP(x1);
+            }
+            while ((v[0] & 1) == 0)
+            {
+                ShiftRight1(v, 0);
+                HalveModP(x2);
+            }
+            if (!LessThan(u, v))
+            {
+                SubInPlace(u, v);
+                SubModP(x1, x2);
+            }
+            else
+            {
+                SubInPlace(v, u);
+                SubModP(x2, x1);
+            }
+        }
+        var x = IsOne(u) ? x1 : x2;
+        return new Fp(x[0], x[1], x[2], x[3], x[4], x[5]) * RCubed;
+    }
+
+    private static bool IsOne(ReadOnlySpan<ulong> a) => a[0] == 1 && (a[1] | a[2] | a[3] | a[4] | a[5]) == 0;
+
+    private static bool LessThan(ReadOnlySpan<ulong> a, ReadOnlySpan<ulong> b)
+    {
+        for (int i = 5; i >= 0; i--)
+            if (a[i] != b[i]) return a[i] < b[i];
+        return false;
+    }
+
+    private static ulong SubInPlace(Span<ulong> a, ReadOnlySpan<ulong> b)
+    {
+        ulong borrow = 0;
+        for (int i = 0; i < 6; i++) a[i] = SubB(a[i], b[i], ref borrow);
+        return borrow;
+    }
+
+    private static void ShiftRight1(Span<ulong> a, ulong topBit)
+    {
+        for (int i = 0; i < 5; i++) a[i] = (a[i] >> 1) | (a[i + 1] << 63);
+        a[5] = (a[5] >> 1) | (topBit << 63);
+    }
+
+    private static ReadOnlySpan<ulong> PLimbs => [P0, P1, P2, P3, P4, P5];
+
+    /// <summary>a / 2 mod p for a &lt; p: (a + p) / 2 when a is odd (the sum fits in 382 bits).</summary>
+    private static void HalveModP(Span<ulong> a)
+    {
+        if ((a[0] & 1) != 0)
+        {
+            ulong carry = 0;
+            for (int i = 0; i < 6; i++) a[i] = AddC(a[i], PLimbs[i], ref carry);
+        }
+        ShiftRight1(a, 0);
+    }
+
+    /// <summary>a = a - b mod p for a, b &lt; p.</summary>
+    private static void SubModP(Span<ulong> a, ReadOnlySpan<ulong> b)
+    {
+        if (SubInPlace(a, b) != 0)
+        {
+            ulong carry = 0;
+            for (int i = 0; i < 6; i++) a[i] = AddC(a[i], PLimbs[i], ref carry);
+        }
+    }
 
     /// <summary>The square root for p = 3 (mod 4), or false when the value is not a square.</summary>
     internal bool TrySqrt(out Fp root)

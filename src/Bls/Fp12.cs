@@ -40,9 +40,10 @@ internal readonly struct Fp12
 
     internal Fp12 Conjugate() => new(C0, -C1);
 
-    internal Fp12 Invert()
+    /// <summary>The inverse; with publicValue the Fp inversion inside is the fast variable-time one.</summary>
+    internal Fp12 Invert(bool publicValue = false)
     {
-        var inv = (C0.Square() - C1.Square().MulByV()).Invert();
+        var inv = (C0.Square() - C1.Square().MulByV()).Invert(publicValue);
         return new Fp12(C0 * inv, -(C1 * inv));
     }
 

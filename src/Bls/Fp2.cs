@@ -63,6 +63,12 @@ internal readonly struct Fp2 : IField<Fp2>
         return new Fp2(C0 * inv, -(C1 * inv));
     }
 
+    public Fp2 InvertPublic()
+    {
+        var inv = (C0.Square() + C1.Square()).InvertPublic();
+        return new Fp2(C0 * inv, -(C1 * inv));
+    }
+
     public static Fp2 Select(Fp2 a, Fp2 b, ulong mask) => new(Fp.Select(a.C0, b.C0, mask), Fp.Select(a.C1, b.C1, mask));
 
     public static bool operator ==(Fp2 a, Fp2 b) => (a.C0 == b.C0) & (a.C1 == b.C1);

@@ -51,13 +51,16 @@ internal readonly struct Fp6
     /// <summary>Multiplication by b1 v.</summary>
     internal Fp6 MulBy1(Fp2 b1) => new((C2 * b1).MulByXi(), C0 * b1, C1 * b1);
 
-    internal Fp6 Invert()
+    internal Fp6 Invert() => Invert(publicValue: false);
+
+    /// <summary>With publicValue, the Fp inversion inside is the fast variable-time one.</summary>
+    internal Fp6 Invert(bool publicValue)
     {
         var t0 = C0.Square() - (C1 * C2).MulByXi();
         var t1 = C2.Square().MulByXi() - C0 * C1;
         var t2 = C1.Square() - C0 * C2;
         var norm = C0 * t0 + (C2 * t1 + C1 * t2).MulByXi();
-        var inv = norm.Invert();
+        var inv = publicValue ? norm.InvertPublic() : norm.Invert();
         return new Fp6(t0 * inv, t1 * inv, t2 * inv);
     }
 

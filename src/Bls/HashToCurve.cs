@@ -74,7 +74,7 @@ internal static class HashToCurve
     {
         var zu2 = z * u.Square();
         var den = zu2.Square() + zu2;
-        F x1 = den.IsZero ? bOverZa : minusBOverA * (F.One + den.Invert());
+        F x1 = den.IsZero ? bOverZa : minusBOverA * (F.One + den.InvertPublic());
         var gx1 = (x1.Square() + a) * x1 + b;
         var (ok, y) = sqrt(gx1);
         var x = x1;
@@ -126,7 +126,7 @@ internal static class HashToCurve
     {
         var zu2 = G2Z * u.Square();
         var den = zu2.Square() + zu2;
-        var x = den.IsZero ? G2BOverZa : G2MinusBOverA * (Fp2.One + den.Invert());
+        var x = den.IsZero ? G2BOverZa : G2MinusBOverA * (Fp2.One + den.InvertPublic());
         var gx = (x.Square() + G2A) * x + G2B;
         Fp2 y;
         if (gx.TryNormRoot(out var n))

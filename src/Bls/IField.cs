@@ -22,5 +22,7 @@ internal interface IField<T> where T : unmanaged, IField<T>
     static abstract T MulByB3(T x);
     T Square();
     T Invert();
+    /// <summary>The inverse in time that depends on the value: for public values only.</summary>
+    T InvertPublic();
     bool IsZero { get; }
 }

@@ -28,7 +28,7 @@ internal static class Pairing
         int n = 0;
         for (int i = 0; i < ps.Length; i++)
         {
-            if (!ps[i].TryToAffine(out var px, out var py) || !qs[i].TryToAffine(out var qx, out var qy)) continue;
+            if (!ps[i].TryToAffinePublic(out var px, out var py) || !qs[i].TryToAffinePublic(out var qx, out var qy)) continue;
             pairs[n++] = new Pair { Px = px, Py = py, Qx = qx, Qy = qy, Rx = qx, Ry = qy, Rz = Fp2.One };
         }
         pairs = pairs[..n];
@@ -171,7 +171,7 @@ internal static class Pairing
     internal static Fp12 FinalExponentiation(Fp12 f)
     {
         var t0 = f.Conjugate();
-        var t1 = f.Invert();
+        var t1 = f.Invert(publicValue: true);
         var t2 = t0 * t1;
         t1 = t2;
         t2 = t2.Frobenius().Frobenius() * t1;

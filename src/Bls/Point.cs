@@ -96,7 +96,12 @@ internal readonly struct Point<F> where F : unmanaged, IField<F>
         return Y.Square() * Z == X.Square() * X + F.CurveB * z2 * Z;
     }
 
-    internal bool TryToAffine(out F x, out F y)
+    internal bool TryToAffine(out F x, out F y) => TryToAffine(out x, out y, publicValue: false);
+
+    /// <summary>Affine coordinates through the fast variable-time inversion: for public points only.</summary>
+    internal bool TryToAffinePublic(out F x, out F y) => TryToAffine(out x, out y, publicValue: true);
+
+    private bool TryToAffine(out F x, out F y, bool publicValue)
     {
         if (IsIdentity)
         {
@@ -110,7 +115,7 @@ internal readonly struct Point<F> where F : unmanaged, IField<F>
             y = Y;
             return true;
         }
-        var inv = Z.Invert();
+        var inv = publicValue ? Z.InvertPublic() : Z.Invert();
         x = X * inv;
         y = Y * inv;
         return true;

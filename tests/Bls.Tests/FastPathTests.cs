@@ -117,3 +117,26 @@ public class GlsDecompositionTests
         }
     }
 }
+
+public class PublicInversionTests
+{
+    [Fact]
+    public void Binary_euclid_inverse_matches_fermat()
+    {
+        var rng = new Random(5);
+        var b = new byte[64];
+        for (int i = 0; i < 200; i++)
+        {
+            rng.NextBytes(b);
+            var a = Fp.FromWideBytes(b);
+            Assert.Equal(a.Invert(), a.InvertPublic());
+        }
+        foreach (var a in new[] { Fp.One, -Fp.One, Fp.FromUInt64(2), new Fp(1, 0, 0, 0, 0, 0), new Fp(2, 0, 0, 0, 0, 0) })
+            Assert.Equal(a.Invert(), a.InvertPublic());
+        Assert.Equal(Fp.Zero, Fp.Zero.InvertPublic());
+        var c = new Fp2(Fp.FromUInt64(3), Fp.FromUInt64(7));
+        Assert.Equal(Fp2.One, c * c.InvertPublic());
+        var f = Pairing.MillerLoop([G1.Generator], [G2.Generator]);
+        Assert.Equal(f.Invert(), f.Invert(publicValue: true));
+    }
+}
