@@ -1,9 +1,11 @@
+using DvtBus.Contracts;
 using DvtBus.Crypto.Consensus;
 using DvtBus.Relayer.Api;
 using DvtBus.Relayer.Clusters;
 using DvtBus.Relayer.Exits;
 using DvtBus.Relayer.Oracles;
 using DvtBus.Relayer.Shares;
+using DvtBus.Sagas;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -25,20 +27,32 @@ public static class RelayerRegistration
         services.AddSingleton<RelayerMetrics>();
         services.AddSingleton<OracleResharing>();
         services.AddSingleton<ClusterStore>();
-        services.AddSingleton<ExitStore>();
         services.AddSingleton<ShareIntake>();
         services.AddSingleton<ExitRequests>();
         services.AddSingleton<ClusterAnnouncements>();
+        services.AddScoped<OpenExitActivity>();
+        services.AddScoped<ExpireExitActivity>();
+        services.AddScoped<ScheduleLifetimeActivity>();
+        services.AddScoped<CancelLifetimeActivity>();
+        services.AddScoped<RecordExitStateActivity>();
+        services.AddScoped(typeof(RecordFaultActivity<>));
+        services.AddScoped<TakeShareActivity>();
+        services.AddScoped<ReleaseSharesActivity>();
         return builder;
     }
 
-    /// <summary>The relayer's consumers, each with its definition (retries, outbox).</summary>
+    /// <summary>
+    /// The relayer's consumers and its exit state machine (persisted in <c>relayer.exit_sagas</c>), each with its
+    /// definition (retries, outbox, concurrency), and the request clients the HTTP API waits on the machine with.
+    /// </summary>
     public static IBusRegistrationConfigurator AddRelayerConsumers(this IBusRegistrationConfigurator bus)
     {
         bus.AddConsumer<ExitRequestedConsumer, ExitRequestedConsumerDefinition>();
-        bus.AddConsumer<ShareSubmittedConsumer, ShareSubmittedConsumerDefinition>();
         bus.AddConsumer<KeySharesAnnouncedConsumer, KeySharesAnnouncedConsumerDefinition>();
-        bus.AddConsumer<ExitLifetimeElapsedConsumer, ExitLifetimeElapsedConsumerDefinition>();
+        bus.AddSagaStateMachine<ExitStateMachine, ExitSaga, ExitStateMachineDefinition>()
+            .PostgresRepository(RelayerHost.Daemon, "exit_sagas", s => s.CurrentState);
+        bus.AddRequestClient<ExitOpened>();
+        bus.AddRequestClient<ShareSubmitted>();
         return bus;
     }
 

@@ -36,7 +36,7 @@ public static class RelayerApi
     }
 
     private static async Task<IResult> PostValidatorsAsync(
-        HttpRequest request, ExitRequests requests, NpgsqlDataSource db, IPublishEndpoint publish, CancellationToken ct)
+        HttpRequest request, ExitRequests requests, NpgsqlDataSource db, IRequestClient<ExitOpened> client, CancellationToken ct)
     {
         var (body, error) = await ReadAsync<ValidatorsRequest>(request, ct);
         if (body is null) return Unprocessable(error);
@@ -52,17 +52,22 @@ public static class RelayerApi
         if (body.ValidatorIndex is { } start)
         {
             if (start < 0) return Unprocessable("validator_index must not be negative");
-            await requests.RequestAsync(keys.Select((k, i) => new RequestedExit(k, (ulong)start + (ulong)i)).ToList(), publish, ct);
+            try
+            {
+                await requests.RequestAndWaitAsync(keys.Select((k, i) => new RequestedExit(k, (ulong)start + (ulong)i)).ToList(), client, ct);
+            }
+            catch (RequestTimeoutException)
+            {
+                return Unavailable("the exits were asked for but not all were recorded in time; they will be, repeat the call to see them");
+            }
         }
 
         await using var connection = await db.OpenConnectionAsync(ct);
         var validators = new List<ValidatorShares>(keys.Count);
         foreach (var key in keys)
         {
-            var exit = await connection.QuerySingleOrDefaultAsync<ExitRow>(new CommandDefinition(
-                $"SELECT {ExitStore.Columns} FROM relayer.exits WHERE network = @network AND public_key = @key AND state <> 'superseded'",
-                new { network = requests.Network, key = key.ToArray() }, cancellationToken: ct));
-            var ready = exit is null ? null : await ShareIntake.ReadyMessageAsync(connection, exit, ct);
+            var exit = await ExitStore.CurrentAsync(connection, requests.Network, key, ct);
+            var ready = exit is null ? null : await ShareIntake.ReadyMessageAsync(connection, null, exit, ct);
             validators.Add(new ValidatorShares(key.ToString(), ready is null ? null : new OracleShares(
                 ready.PublicKeyShards.Select(k => k.ToString()).ToList(),
                 ready.EncryptedExitSignatures.Select(e => e.ToString()).ToList())));
@@ -75,11 +80,15 @@ public static class RelayerApi
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<ExitListRow>(new CommandDefinition(
             """
+            WITH current AS (
+                SELECT DISTINCT ON (public_key) id, public_key, validator_index, state, created_at
+                FROM relayer.exits WHERE network = @network AND state <> 'superseded'
+                ORDER BY public_key, requested_at DESC, id)
             SELECT e.public_key AS PublicKey, e.validator_index AS ValidatorIndex, e.state, e.created_at AS CreatedAt,
                    COALESCE(array_agg(s.share_index ORDER BY s.share_index) FILTER (WHERE s.share_index IS NOT NULL), '{}') AS ShareIndexes
-            FROM relayer.exits e LEFT JOIN relayer.shares s ON s.exit_id = e.id
-            WHERE e.network = @network AND e.state IN ('collecting', 'ready')
-            GROUP BY e.id ORDER BY e.validator_index
+            FROM current e LEFT JOIN relayer.shares s ON s.exit_id = e.id
+            WHERE e.state IN ('collecting', 'ready')
+            GROUP BY e.id, e.public_key, e.validator_index, e.state, e.created_at ORDER BY e.validator_index
             """, new { network = requests.Network }, cancellationToken: ct));
         return Results.Json(new ExitsResponse(rows.Select(r =>
         {
@@ -90,7 +99,8 @@ public static class RelayerApi
         }).ToList()));
     }
 
-    private static async Task<IResult> PostExitSignatureAsync(HttpRequest request, ShareIntake intake, IPublishEndpoint publish, CancellationToken ct)
+    private static async Task<IResult> PostExitSignatureAsync(
+        HttpRequest request, ShareIntake intake, IRequestClient<ShareSubmitted> client, IPublishEndpoint publish, CancellationToken ct)
     {
         var (body, error) = await ReadAsync<ExitSignatureRequest>(request, ct);
         if (body is null) return Unprocessable(error);
@@ -107,8 +117,15 @@ public static class RelayerApi
         var refused = new List<string>();
         foreach (var (key, signature) in parsed)
         {
-            var result = await intake.SubmitForCurrentExitAsync(key, (ulong)shareIndex, signature, HttpSidecar, publish, ct);
-            if (result.Rejection is { } r) refused.Add($"{key}: {r.Reason} ({r.Detail})");
+            try
+            {
+                if (await intake.SubmitForCurrentExitAsync(key, (ulong)shareIndex, signature, HttpSidecar, client, publish, ct) is { } r)
+                    refused.Add($"{key}: {r.Reason} ({r.Detail})");
+            }
+            catch (RequestTimeoutException)
+            {
+                return Unavailable($"the share for {key} was handed over but not answered in time; sending it again is safe");
+            }
         }
         return refused.Count == 0 ? Results.Json(new { }) : Unprocessable("some shares were refused, the others were taken: " + string.Join("; ", refused));
     }
@@ -160,6 +177,9 @@ public static class RelayerApi
 
     private static IResult Unprocessable(string reason) =>
         Results.Json(new ErrorResponse(reason), statusCode: StatusCodes.Status422UnprocessableEntity);
+
+    private static IResult Unavailable(string reason) =>
+        Results.Json(new ErrorResponse(reason), statusCode: StatusCodes.Status503ServiceUnavailable);
 
     private static readonly JsonSerializerOptions JsonOptions = new() { NumberHandling = JsonNumberHandling.Strict };
 

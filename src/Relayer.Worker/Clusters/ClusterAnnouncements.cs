@@ -43,7 +43,7 @@ internal sealed partial class ClusterAnnouncements(
                 refused.Add($"{validator.ValidatorPublicKey}: disagrees with an earlier announcement");
             }
             else if (outcome == AnnouncementOutcome.New)
-                await intake.ReplayPendingAsync(validator.ValidatorPublicKey, publish, ct);
+                await intake.ReleaseWaitingAsync(validator.ValidatorPublicKey, publish, ct);
         }
         return refused;
     }

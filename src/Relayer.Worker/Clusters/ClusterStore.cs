@@ -1,6 +1,7 @@
 using Dapper;
 using DvtBus.Contracts;
 using DvtBus.Primitives;
+using DvtBus.Relayer.Exits;
 using Npgsql;
 
 namespace DvtBus.Relayer.Clusters;
@@ -11,11 +12,12 @@ internal enum AnnouncementOutcome { New, Same, Conflict }
 internal sealed class ClusterStore(NpgsqlDataSource db)
 {
     /// <summary>The cluster, or its conflict (then the cluster is null), or neither when nothing was announced.</summary>
-    public static async Task<(Cluster? Cluster, string? Conflict)> GetAsync(NpgsqlConnection connection, string network, BlsPublicKey validator, CancellationToken ct)
+    public static async Task<(Cluster? Cluster, string? Conflict)> GetAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? tx, string network, BlsPublicKey validator, CancellationToken ct)
     {
         var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
             "SELECT threshold, share_indexes AS ShareIndexes, public_shares AS PublicShares, conflict FROM relayer.validators WHERE network = @network AND public_key = @key",
-            new { network, key = validator.ToArray() }, cancellationToken: ct));
+            new { network, key = validator.ToArray() }, tx, cancellationToken: ct));
         if (row is null) return (null, null);
         if (row.Conflict is not null) return (null, row.Conflict);
         return (row.ToCluster(validator), null);
@@ -25,14 +27,28 @@ internal sealed class ClusterStore(NpgsqlDataSource db)
     public async Task<bool> IsKnownAsync(string network, Cluster cluster, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        var (known, _) = await GetAsync(connection, network, cluster.ValidatorPublicKey, ct);
+        var (known, _) = await GetAsync(connection, null, network, cluster.ValidatorPublicKey, ct);
         return known is not null && known.SameAs(cluster);
     }
 
-    /// <summary>Stores a checked announcement; a different one for a known validator marks it conflicting for good.</summary>
+    /// <summary>
+    /// Stores a checked announcement; a different one for a known validator marks it conflicting for good.
+    /// Under the key's lock (<see cref="ExitStore.LockKeyAsync"/>): a share that finds no cluster and waits
+    /// either sees this announcement or is seen by the release that follows it.
+    /// </summary>
     public async Task<AnnouncementOutcome> AnnounceAsync(string network, Cluster cluster, string sidecarId, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await ExitStore.LockKeyAsync(connection, tx, network, cluster.ValidatorPublicKey, ct);
+        var outcome = await AnnounceLockedAsync(connection, tx, network, cluster, sidecarId, ct);
+        await tx.CommitAsync(ct);
+        return outcome;
+    }
+
+    private static async Task<AnnouncementOutcome> AnnounceLockedAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, string network, Cluster cluster, string sidecarId, CancellationToken ct)
+    {
         var ordered = cluster.PublicShares.OrderBy(s => s.Key).ToList();
         var inserted = await connection.ExecuteAsync(new CommandDefinition(
             """
@@ -46,16 +62,16 @@ internal sealed class ClusterStore(NpgsqlDataSource db)
                 threshold = cluster.Threshold,
                 indexes = ordered.Select(s => (long)s.Key).ToArray(),
                 shares = ordered.Select(s => s.Value.ToArray()).ToArray(),
-            }, cancellationToken: ct));
+            }, tx, cancellationToken: ct));
         if (inserted == 1) return AnnouncementOutcome.New;
 
-        var (known, conflict) = await GetAsync(connection, network, cluster.ValidatorPublicKey, ct);
+        var (known, conflict) = await GetAsync(connection, tx, network, cluster.ValidatorPublicKey, ct);
         if (conflict is not null) return AnnouncementOutcome.Conflict;
         if (known is not null && known.SameAs(cluster)) return AnnouncementOutcome.Same;
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE relayer.validators SET conflict = @reason WHERE network = @network AND public_key = @key AND conflict IS NULL",
             new { network, key = cluster.ValidatorPublicKey.ToArray(), reason = $"sidecar {sidecarId} announced different public shares or threshold" },
-            cancellationToken: ct));
+            tx, cancellationToken: ct));
         return AnnouncementOutcome.Conflict;
     }
 

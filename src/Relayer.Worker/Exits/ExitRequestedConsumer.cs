@@ -15,7 +15,7 @@ internal sealed partial class ExitRequestedConsumer(ExitRequests requests, ILogg
             OtherNetwork(logger, message.BatchId, message.Network, requests.Network);
             return;
         }
-        await requests.RequestAsync(message.Validators, context, context.CancellationToken);
+        await requests.RequestAsync(message.Validators, message.RequestedAt, context, context.CancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Exit request {BatchId} is for {Network}, this relayer serves {Serves}: ignored")]

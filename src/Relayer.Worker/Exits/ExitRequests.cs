@@ -1,30 +1,46 @@
 using DvtBus.Contracts;
 using DvtBus.Crypto.Consensus;
-using DvtBus.Relayer.Shares;
 using MassTransit;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace DvtBus.Relayer.Exits;
 
-/// <summary>Creates exits, from <see cref="ExitRequested"/> or <c>POST /validators</c> alike.</summary>
-internal sealed partial class ExitRequests(
-    ExitStore store, ShareIntake intake, Network network, IOptions<ExitOptions> options, RelayerMetrics metrics, ILogger<ExitRequests> logger)
+/// <summary>
+/// Asks for exits, from <see cref="ExitRequested"/> or <c>POST /validators</c> alike: one <see cref="ExitOpened"/>
+/// per validator, which that exit's state machine records.
+/// </summary>
+internal sealed partial class ExitRequests(Network network, ILogger<ExitRequests> logger)
 {
     public string Network => network.Name;
 
     public bool Serves(string requestedNetwork) => string.Equals(requestedNetwork, network.Name, StringComparison.OrdinalIgnoreCase);
 
-    public async Task RequestAsync(IReadOnlyList<RequestedExit> validators, IPublishEndpoint publish, CancellationToken ct)
+    /// <param name="requestedAt">When they were asked for: the latest request of a key wins, and a redelivered request is the same request.</param>
+    public async Task RequestAsync(IReadOnlyList<RequestedExit> validators, DateTimeOffset requestedAt, IPublishEndpoint publish, CancellationToken ct)
     {
         foreach (var v in validators)
-            await store.RequestAsync(v.PublicKey, v.ValidatorIndex, options.Value.Lifetime, ct);
-        metrics.ExitsRequested(validators.Count);
-        ExitsRecorded(logger, validators.Count, network.Name);
-        foreach (var v in validators)
-            await intake.ReplayPendingAsync(v.PublicKey, publish, ct);
+            await publish.Publish(Opened(v, requestedAt), ct);
+        ExitsRequested(logger, validators.Count, network.Name);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Count} exits recorded on {Network}")]
-    private static partial void ExitsRecorded(ILogger logger, int count, string network);
+    /// <summary>Asks for the exits now and returns once each exit's state machine has recorded its request.</summary>
+    public async Task<IReadOnlyList<ExitRecorded>> RequestAndWaitAsync(IReadOnlyList<RequestedExit> validators, IRequestClient<ExitOpened> client, CancellationToken ct)
+    {
+        var requestedAt = DateTimeOffset.UtcNow;
+        var responses = await Task.WhenAll(validators.Select(v => client.GetResponse<ExitRecorded>(Opened(v, requestedAt), ct)));
+        ExitsRequested(logger, validators.Count, network.Name);
+        return responses.Select(r => r.Message).ToList();
+    }
+
+    private ExitOpened Opened(RequestedExit v, DateTimeOffset requestedAt) => new()
+    {
+        ExitId = ExitId.For(network.Name, v.PublicKey, v.ValidatorIndex),
+        Network = network.Name,
+        ValidatorPublicKey = v.PublicKey,
+        ValidatorIndex = v.ValidatorIndex,
+        RequestedAt = requestedAt,
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Count} exits requested on {Network}")]
+    private static partial void ExitsRequested(ILogger logger, int count, string network);
 }

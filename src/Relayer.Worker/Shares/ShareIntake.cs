@@ -7,47 +7,103 @@ using DvtBus.Primitives;
 using DvtBus.Relayer.Clusters;
 using DvtBus.Relayer.Exits;
 using DvtBus.Relayer.Oracles;
+using DvtBus.Sagas;
 using MassTransit;
 using Microsoft.Extensions.Logging;
-using DvtBus.Sagas;
 using Npgsql;
 
 namespace DvtBus.Relayer.Shares;
 
-internal enum ShareOutcome { Accepted, Pending, Rejected, Claimed }
+internal enum ShareOutcome { Accepted, Pending, Rejected }
 
 /// <param name="Rejection">Set when <see cref="Outcome"/> is Rejected.</param>
-/// <param name="Ready">Set when this share completed the exit (or repeated a share of a ready one).</param>
-internal sealed record ShareResult(ShareOutcome Outcome, ShareRejected? Rejection = null, SignatureReady? Ready = null);
+/// <param name="Ready">Set when this share completed the exit (<see cref="Completed"/>), or repeated a share of a ready one.</param>
+internal sealed record ShareResult(ShareOutcome Outcome, ShareRejected? Rejection = null, SignatureReady? Ready = null, bool Completed = false);
 
 /// <summary>
-/// Every exit-signature share goes through here, from the bus or HTTP. A share is verified against its
-/// public share before it is stored; the exit's row lock then serialises storing and the one recovery
-/// at threshold, across threads and relayer processes. A share that comes before its exit or its
-/// cluster's announcement waits in <c>pending_shares</c> and is replayed when they arrive.
+/// What happens to an exit-signature share, from the bus or HTTP alike. The exit's state machine calls
+/// in here inside its transaction, holding the exit's row lock: that lock serialises one exit's shares and
+/// its one recovery at threshold across threads and relayer processes. A share is verified against its
+/// public share before it is stored. One that comes before its exit or its cluster's announcement waits in
+/// <c>pending_shares</c>; the key's lock (<see cref="ExitStore.LockKeyAsync"/>) makes sure that the exit's
+/// opening or the announcement always finds it.
 /// </summary>
 internal sealed partial class ShareIntake(
-    NpgsqlDataSource db, ExitStore exits, DurableTimeouts timeouts, Network network, OracleResharing oracles, RelayerMetrics metrics, ILogger<ShareIntake> logger)
+    NpgsqlDataSource db, Network network, OracleResharing oracles, RelayerMetrics metrics, ILogger<ShareIntake> logger)
 {
-    public async Task<ShareResult> SubmitAsync(ShareSubmitted share, IPublishEndpoint publish, CancellationToken ct)
+    /// <summary>A share for an exit whose state machine does not exist: refused if it can be already, else kept waiting.</summary>
+    public async Task HoldWithoutExitAsync(ConsumeContext<ShareSubmitted> context)
     {
-        var result = await ProcessAsync(share, fromPending: false, ct);
-        await PublishAsync(share, result, publish, ct);
-        // The exit or announcement may have landed between our read and our pending insert: replaying
-        // now means one of the two sides always sees the other.
-        if (result.Outcome == ShareOutcome.Pending)
-            await ReplayPendingAsync(share.ValidatorPublicKey, publish, ct);
-        return result;
+        var share = context.Message;
+        var ct = context.CancellationToken;
+        var result = Precheck(share);
+        if (result is null)
+        {
+            if (!context.TryGetPayload<SagaTransaction>(out var tx))
+                throw new InvalidOperationException("a share without an exit is held in the saga repository's transaction, which is missing");
+            await ExitStore.LockKeyAsync(tx.Connection, tx.Transaction, network.Name, share.ValidatorPublicKey, ct);
+            var id = ExitId.For(network.Name, share.ValidatorPublicKey, share.ValidatorIndex);
+            if (await ExitStore.SagaExistsAsync(tx, id, ct))
+                throw new ConcurrencyException($"exit {id} was opened while its share {share.ShareIndex} arrived: retrying hands the share to it", typeof(ExitSaga), id);
+            result = await HoldAsync(tx, share, ct);
+        }
+        await ReportAsync(share, result, context, respond: true, ct);
+    }
+
+    /// <summary>A share for this saga's exit, in the saga's transaction.</summary>
+    public async Task<ShareResult> TakeAsync(SagaTransaction tx, ExitSaga saga, ShareSubmitted share, bool superseded, CancellationToken ct) =>
+        Precheck(share) ?? await TakeCheckedAsync(tx, saga, share, superseded, ct);
+
+    /// <summary>
+    /// Takes this exit's waiting shares off <c>pending_shares</c> and handles each, once the cluster is known
+    /// (or in conflict, or the exit superseded: then they are refused); otherwise they keep waiting.
+    /// </summary>
+    public async Task<IReadOnlyList<(ShareSubmitted Share, ShareResult Result)>> ReleasePendingAsync(
+        SagaTransaction tx, ExitSaga saga, bool superseded, CancellationToken ct)
+    {
+        if (!superseded)
+        {
+            var (cluster, conflict) = await ClusterStore.GetAsync(tx.Connection, tx.Transaction, saga.Network, saga.Key, ct);
+            if (cluster is null && conflict is null) return [];
+        }
+        var results = new List<(ShareSubmitted, ShareResult)>();
+        foreach (var share in await ClaimPendingAsync(tx, saga, ct))
+            results.Add((share, await TakeAsync(tx, saga, share, superseded, ct)));
+        return results;
+    }
+
+    /// <summary>Takes this exit's waiting shares off <c>pending_shares</c>, for good.</summary>
+    public async Task<IReadOnlyList<ShareSubmitted>> ClaimPendingAsync(SagaTransaction tx, ExitSaga saga, CancellationToken ct)
+    {
+        var rows = await tx.Connection.QueryAsync<PendingRow>(new CommandDefinition(
+            """
+            DELETE FROM relayer.pending_shares WHERE network = @network AND public_key = @key AND validator_index = @index
+            RETURNING share_index AS ShareIndex, signature, sidecar_id AS SidecarId, received_at AS ReceivedAt
+            """,
+            new { network = saga.Network, key = saga.Key.ToArray(), index = saga.ValidatorIndex }, tx.Transaction, cancellationToken: ct));
+        return rows.OrderBy(r => r.ReceivedAt).Select(r => new ShareSubmitted
+        {
+            Network = saga.Network,
+            ValidatorPublicKey = saga.Key,
+            ValidatorIndex = (ulong)saga.ValidatorIndex,
+            ShareIndex = (ulong)r.ShareIndex,
+            ExitSignatureShare = BlsSignature.From(r.Signature),
+            SidecarId = r.SidecarId,
+        }).ToList();
     }
 
     /// <summary>
-    /// A share sent over HTTP, which names no validator index (the public sidecar's shape): it is for
-    /// the key's current exit, and a key without one is unknown.
+    /// A share sent over HTTP, which names no validator index (the public sidecar's shape): it is for the key's
+    /// current exit, and handed to that exit's state machine as a request. A key without an exit is unknown.
     /// </summary>
-    public async Task<ShareResult> SubmitForCurrentExitAsync(
-        BlsPublicKey validator, ulong shareIndex, BlsSignature signature, string sidecarId, IPublishEndpoint publish, CancellationToken ct)
+    /// <returns>The refusal, or null when the share was taken (stored or waiting).</returns>
+    public async Task<ShareRejected?> SubmitForCurrentExitAsync(
+        BlsPublicKey validator, ulong shareIndex, BlsSignature signature, string sidecarId,
+        IRequestClient<ShareSubmitted> client, IPublishEndpoint publish, CancellationToken ct)
     {
-        var current = await exits.CurrentAsync(validator, ct);
+        ExitRow? current;
+        await using (var connection = await db.OpenConnectionAsync(ct))
+            current = await ExitStore.CurrentAsync(connection, network.Name, validator, ct);
         var share = new ShareSubmitted
         {
             Network = network.Name,
@@ -57,43 +113,39 @@ internal sealed partial class ShareIntake(
             ExitSignatureShare = signature,
             SidecarId = sidecarId,
         };
-        if (current is not null) return await SubmitAsync(share, publish, ct);
-        var rejected = Reject(share, ShareRejectionReason.UnknownValidator, "no exit was requested for this key");
-        await PublishAsync(share, rejected, publish, ct);
-        return rejected;
-    }
-
-    /// <summary>Processes the waiting shares of a validator whose exit or cluster just became known.</summary>
-    public async Task ReplayPendingAsync(BlsPublicKey validator, IPublishEndpoint publish, CancellationToken ct)
-    {
-        List<PendingRow> pending;
-        await using (var connection = await db.OpenConnectionAsync(ct))
-            pending = (await connection.QueryAsync<PendingRow>(new CommandDefinition(
-                "SELECT validator_index AS ValidatorIndex, share_index AS ShareIndex, signature, sidecar_id AS SidecarId FROM relayer.pending_shares WHERE network = @network AND public_key = @key",
-                new { network = network.Name, key = validator.ToArray() }, cancellationToken: ct))).ToList();
-        foreach (var row in pending)
+        if (current is null)
         {
-            var share = new ShareSubmitted
-            {
-                Network = network.Name,
-                ValidatorPublicKey = validator,
-                ValidatorIndex = (ulong)row.ValidatorIndex,
-                ShareIndex = (ulong)row.ShareIndex,
-                ExitSignatureShare = BlsSignature.From(row.Signature),
-                SidecarId = row.SidecarId,
-            };
-            var result = await ProcessAsync(share, fromPending: true, ct);
-            await PublishAsync(share, result, publish, ct);
+            var unknown = Reject(share, ShareRejectionReason.UnknownValidator, "no exit was requested for this key");
+            await PublishOutcomeAsync(share, unknown, publish, respondTo: null, ct);
+            return unknown.Rejection;
         }
+        var response = await client.GetResponse<ShareTaken, ShareRejected>(share, ct);
+        return response.Is(out Response<ShareRejected>? rejected) ? rejected.Message : null;
     }
 
-    /// <summary>The SignatureReady of a ready exit, rebuilt from what is stored.</summary>
-    public static async Task<SignatureReady?> ReadyMessageAsync(NpgsqlConnection connection, ExitRow exit, CancellationToken ct)
+    /// <summary>Asks the state machine of every exit with shares waiting for this validator's cluster to take them.</summary>
+    public async Task ReleaseWaitingAsync(BlsPublicKey validator, IPublishEndpoint publish, CancellationToken ct)
     {
-        if (exit.State != ExitState.Ready || exit.OracleThreshold is not { } threshold) return null;
+        List<long> indexes;
+        await using (var connection = await db.OpenConnectionAsync(ct))
+            indexes = (await connection.QueryAsync<long>(new CommandDefinition(
+                "SELECT DISTINCT validator_index FROM relayer.pending_shares WHERE network = @network AND public_key = @key",
+                new { network = network.Name, key = validator.ToArray() }, cancellationToken: ct))).ToList();
+        foreach (var index in indexes)
+            await publish.Publish(new PendingSharesReleased { ExitId = ExitId.For(network.Name, validator, (ulong)index) }, ct);
+    }
+
+    /// <summary>Counts, logs and publishes what became of a share; answers it when it came as a request and <paramref name="respond"/>.</summary>
+    public Task ReportAsync(ShareSubmitted share, ShareResult result, ConsumeContext context, bool respond, CancellationToken ct) =>
+        PublishOutcomeAsync(share, result, context, respond && context.RequestId.HasValue ? context : null, ct);
+
+    /// <summary>The SignatureReady of an exit whose oracle shards exist, rebuilt from what is stored.</summary>
+    public static async Task<SignatureReady?> ReadyMessageAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, ExitRow exit, CancellationToken ct)
+    {
+        if (exit.OracleThreshold is not { } threshold) return null;
         var shards = (await connection.QueryAsync<(byte[] Pk, byte[] Enc)>(new CommandDefinition(
             "SELECT public_key_shard, encrypted_signature FROM relayer.oracle_shards WHERE exit_id = @id ORDER BY oracle_index",
-            new { id = exit.Id }, cancellationToken: ct))).ToList();
+            new { id = exit.Id }, tx, cancellationToken: ct))).ToList();
         return new SignatureReady
         {
             ExitId = exit.Id,
@@ -107,64 +159,62 @@ internal sealed partial class ShareIntake(
         };
     }
 
-    private async Task<ShareResult> ProcessAsync(ShareSubmitted share, bool fromPending, CancellationToken ct)
+    /// <summary>Checks that need no exit: the network, and index 0.</summary>
+    private ShareResult? Precheck(ShareSubmitted share)
     {
         if (!string.Equals(share.Network, network.Name, StringComparison.OrdinalIgnoreCase))
             return Reject(share, ShareRejectionReason.WrongNetwork, $"this relayer serves {network.Name}");
         if (share.ShareIndex == 0)
             return Reject(share, ShareRejectionReason.ZeroShareIndex, "share index 0 is the secret itself, never a share");
+        return null;
+    }
 
-        var id = ExitId.For(network.Name, share.ValidatorPublicKey, share.ValidatorIndex);
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var exit = await ExitStore.FindAsync(connection, id, null, forUpdate: false, ct);
-        var (cluster, conflict) = await ClusterStore.GetAsync(connection, network.Name, share.ValidatorPublicKey, ct);
+    private async Task<ShareResult> TakeCheckedAsync(SagaTransaction tx, ExitSaga saga, ShareSubmitted share, bool superseded, CancellationToken ct)
+    {
+        var (connection, transaction) = (tx.Connection, tx.Transaction);
+        // A later request may already be recorded while its supersession is still on its way to this exit.
+        if (superseded || await ExitStore.NewerRequestExistsAsync(tx, saga, ct))
+            return Reject(share, ShareRejectionReason.Superseded, "a newer validator index was requested for this key");
 
-        ShareResult? early = null;
-        if (exit?.State == ExitState.Superseded)
-            early = Reject(share, ShareRejectionReason.Superseded, "a newer validator index was requested for this key");
-        else if (conflict is not null)
-            early = Reject(share, ShareRejectionReason.UnknownValidator, $"the cluster's key-share announcements conflict: {conflict}");
-        else if (exit is null || cluster is null)
-            return fromPending ? new ShareResult(ShareOutcome.Pending) : await HoldAsync(connection, share, ct);
-        else if (!cluster.PublicShares.ContainsKey(share.ShareIndex))
-            early = Reject(share, ShareRejectionReason.UnknownShareIndex, $"the cluster has no share index {share.ShareIndex}");
-        if (early is not null)
-            return fromPending && !await ClaimPendingAsync(connection, null, share, ct) ? new ShareResult(ShareOutcome.Claimed) : early;
-
-        var publicShare = cluster!.PublicShares[share.ShareIndex];
-        var valid = BlsScheme.Verify(publicShare, exit!.SigningRoot, share.ExitSignatureShare);
-
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        exit = await ExitStore.FindAsync(connection, id, tx, forUpdate: true, ct);
-        if (fromPending && !await ClaimPendingAsync(connection, tx, share, ct))
-            return new ShareResult(ShareOutcome.Claimed);
-        ShareResult result;
-        if (exit!.State == ExitState.Superseded)
-            result = Reject(share, ShareRejectionReason.Superseded, "a newer validator index was requested for this key");
-        else if (!valid)
-            result = Reject(share, ShareRejectionReason.DoesNotVerify, $"the share does not verify under public share {share.ShareIndex} for this exit");
-        else if (!await InsertShareAsync(connection, tx, exit.Id, share, ct))
-            result = Reject(share, ShareRejectionReason.Duplicate, $"share index {share.ShareIndex} was already accepted for this exit")
-                with { Ready = await ReadyMessageAsync(connection, exit, ct) };
-        else
+        var (cluster, conflict) = await ClusterStore.GetAsync(connection, transaction, saga.Network, saga.Key, ct);
+        if (cluster is null && conflict is null)
         {
-            metrics.ShareAccepted();
-            var ready = exit.State is ExitState.Collecting or ExitState.Expired
-                ? await CompleteAsync(connection, tx, exit, cluster, ct)
-                : null;
-            result = new ShareResult(ShareOutcome.Accepted, Ready: ready);
+            // An announcement either committed before this lock (and is read now) or reads the waiting share after it.
+            await ExitStore.LockKeyAsync(connection, transaction, saga.Network, saga.Key, ct);
+            (cluster, conflict) = await ClusterStore.GetAsync(connection, transaction, saga.Network, saga.Key, ct);
+            if (cluster is null && conflict is null) return await HoldAsync(tx, share, ct);
         }
-        await tx.CommitAsync(ct);
-        if (result.Ready is not null && result.Outcome == ShareOutcome.Accepted) metrics.ExitReady();
-        return result;
+        if (conflict is not null)
+            return Reject(share, ShareRejectionReason.UnknownValidator, $"the cluster's key-share announcements conflict: {conflict}");
+        if (!cluster!.PublicShares.TryGetValue(share.ShareIndex, out var publicShare))
+            return Reject(share, ShareRejectionReason.UnknownShareIndex, $"the cluster has no share index {share.ShareIndex}");
+
+        var exit = await ExitStore.FindAsync(connection, saga.CorrelationId, transaction, ct)
+            ?? throw new InvalidOperationException($"exit {saga.CorrelationId} has a state machine but no row in relayer.exits");
+        if (!BlsScheme.Verify(publicShare, exit.SigningRoot, share.ExitSignatureShare))
+            return Reject(share, ShareRejectionReason.DoesNotVerify, $"the share does not verify under public share {share.ShareIndex} for this exit");
+        if (!await InsertShareAsync(tx, exit.Id, share, ct))
+            return Reject(share, ShareRejectionReason.Duplicate, $"share index {share.ShareIndex} was already accepted for this exit")
+                with { Ready = await ReadyMessageAsync(connection, transaction, exit, ct) };
+
+        saga.Threshold = cluster.Threshold;
+        saga.SharesAccepted = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT count(*)::integer FROM relayer.shares WHERE exit_id = @id", new { id = exit.Id }, transaction, cancellationToken: ct));
+        // The oracle shards are computed once: an exit that has them takes further shares without recovering again.
+        if (saga.ReadyAt is not null || saga.SharesAccepted < cluster.Threshold) return new ShareResult(ShareOutcome.Accepted);
+        var ready = await CompleteAsync(tx, exit, cluster, ct);
+        if (ready is null) return new ShareResult(ShareOutcome.Accepted);
+        saga.ReadyAt = DateTime.UtcNow;
+        return new ShareResult(ShareOutcome.Accepted, Ready: ready, Completed: true);
     }
 
     /// <summary>At threshold: recover, verify, re-share for the oracles, encrypt and store; the full signature lives only in this frame.</summary>
-    private async Task<SignatureReady?> CompleteAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ExitRow exit, Cluster cluster, CancellationToken ct)
+    private async Task<SignatureReady?> CompleteAsync(SagaTransaction tx, ExitRow exit, Cluster cluster, CancellationToken ct)
     {
+        var (connection, transaction) = (tx.Connection, tx.Transaction);
         var shares = (await connection.QueryAsync<(long Index, byte[] Signature)>(new CommandDefinition(
             "SELECT share_index, signature FROM relayer.shares WHERE exit_id = @id ORDER BY share_index LIMIT @t",
-            new { id = exit.Id, t = cluster.Threshold }, tx, cancellationToken: ct))).ToList();
+            new { id = exit.Id, t = cluster.Threshold }, transaction, cancellationToken: ct))).ToList();
         if (shares.Count < cluster.Threshold) return null;
 
         var started = Stopwatch.GetTimestamp();
@@ -178,11 +228,10 @@ internal sealed partial class ShareIntake(
         for (var k = 0; k < set.EncryptedSignatures.Count; k++)
             await connection.ExecuteAsync(new CommandDefinition(
                 "INSERT INTO relayer.oracle_shards (exit_id, oracle_index, public_key_shard, encrypted_signature) VALUES (@id, @k, @pk, @enc)",
-                new { id = exit.Id, k, pk = set.PublicKeyShards[k].ToArray(), enc = set.EncryptedSignatures[k].ToArray() }, tx, cancellationToken: ct));
+                new { id = exit.Id, k, pk = set.PublicKeyShards[k].ToArray(), enc = set.EncryptedSignatures[k].ToArray() }, transaction, cancellationToken: ct));
         await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE relayer.exits SET state = 'ready', ready_at = now(), oracle_threshold = @t WHERE id = @id",
-            new { id = exit.Id, t = set.Threshold }, tx, cancellationToken: ct));
-        await timeouts.CancelAsync(connection, tx, exit.Id, ct);
+            "UPDATE relayer.exits SET ready_at = now(), oracle_threshold = @t WHERE id = @id",
+            new { id = exit.Id, t = set.Threshold }, transaction, cancellationToken: ct));
         metrics.Recovered(Stopwatch.GetElapsedTime(started));
         ExitReady(logger, LogText.Short(exit.ValidatorPublicKey), exit.ValidatorIndex, set.EncryptedSignatures.Count);
         return new SignatureReady
@@ -198,42 +247,33 @@ internal sealed partial class ShareIntake(
         };
     }
 
-    private static async Task<bool> InsertShareAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid exitId, ShareSubmitted share, CancellationToken ct) =>
-        await connection.ExecuteAsync(new CommandDefinition(
+    private static async Task<bool> InsertShareAsync(SagaTransaction tx, Guid exitId, ShareSubmitted share, CancellationToken ct) =>
+        await tx.Connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO relayer.shares (exit_id, share_index, signature, sidecar_id) VALUES (@exitId, @index, @signature, @sidecar) ON CONFLICT DO NOTHING",
             new { exitId, index = (long)share.ShareIndex, signature = share.ExitSignatureShare.ToArray(), sidecar = share.SidecarId },
-            tx, cancellationToken: ct)) == 1;
+            tx.Transaction, cancellationToken: ct)) == 1;
 
-    private async Task<ShareResult> HoldAsync(NpgsqlConnection connection, ShareSubmitted share, CancellationToken ct)
+    private async Task<ShareResult> HoldAsync(SagaTransaction tx, ShareSubmitted share, CancellationToken ct)
     {
-        await connection.ExecuteAsync(new CommandDefinition(
+        await tx.Connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO relayer.pending_shares (network, public_key, validator_index, share_index, signature, sidecar_id)
             VALUES (@network, @key, @index, @shareIndex, @signature, @sidecar) ON CONFLICT DO NOTHING
-            """, PendingKey(share), cancellationToken: ct));
+            """,
+            new
+            {
+                network = network.Name,
+                key = share.ValidatorPublicKey.ToArray(),
+                index = (long)share.ValidatorIndex,
+                shareIndex = (long)share.ShareIndex,
+                signature = share.ExitSignatureShare.ToArray(),
+                sidecar = share.SidecarId,
+            }, tx.Transaction, cancellationToken: ct));
         SharePending(logger, LogText.Short(share.ValidatorPublicKey), share.ValidatorIndex, share.ShareIndex);
         return new ShareResult(ShareOutcome.Pending);
     }
 
-    /// <summary>Takes a pending share off the table; false when another thread or process already took it.</summary>
-    private async Task<bool> ClaimPendingAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, ShareSubmitted share, CancellationToken ct) =>
-        await connection.ExecuteAsync(new CommandDefinition(
-            """
-            DELETE FROM relayer.pending_shares WHERE network = @network AND public_key = @key AND validator_index = @index
-                AND share_index = @shareIndex AND signature = @signature
-            """, PendingKey(share), tx, cancellationToken: ct)) == 1;
-
-    private object PendingKey(ShareSubmitted share) => new
-    {
-        network = network.Name,
-        key = share.ValidatorPublicKey.ToArray(),
-        index = (long)share.ValidatorIndex,
-        shareIndex = (long)share.ShareIndex,
-        signature = share.ExitSignatureShare.ToArray(),
-        sidecar = share.SidecarId,
-    };
-
-    private ShareResult Reject(ShareSubmitted share, ShareRejectionReason reason, string detail) =>
+    private static ShareResult Reject(ShareSubmitted share, ShareRejectionReason reason, string detail) =>
         new(ShareOutcome.Rejected, new ShareRejected
         {
             Network = share.Network,
@@ -245,18 +285,31 @@ internal sealed partial class ShareIntake(
             Detail = detail,
         });
 
-    private async Task PublishAsync(ShareSubmitted share, ShareResult result, IPublishEndpoint publish, CancellationToken ct)
+    private async Task PublishOutcomeAsync(ShareSubmitted share, ShareResult result, IPublishEndpoint publish, ConsumeContext? respondTo, CancellationToken ct)
     {
         if (result.Rejection is { } rejection)
         {
             metrics.ShareRejected(rejection.Reason);
             ShareRefused(logger, LogText.Short(share.ValidatorPublicKey), share.ValidatorIndex, share.ShareIndex, share.SidecarId, rejection.Reason, rejection.Detail);
             await publish.Publish(rejection, ct);
+            if (respondTo is not null) await respondTo.RespondAsync(rejection);
         }
+        else
+        {
+            if (result.Outcome == ShareOutcome.Accepted) metrics.ShareAccepted();
+            if (respondTo is not null)
+                await respondTo.RespondAsync(new ShareTaken
+                {
+                    ExitId = ExitId.For(share.Network, share.ValidatorPublicKey, share.ValidatorIndex),
+                    ShareIndex = share.ShareIndex,
+                    Pending = result.Outcome == ShareOutcome.Pending,
+                });
+        }
+        if (result.Completed) metrics.ExitReady();
         if (result.Ready is { } ready) await publish.Publish(ready, ct);
     }
 
-    private sealed record PendingRow(long ValidatorIndex, long ShareIndex, byte[] Signature, string SidecarId);
+    private sealed record PendingRow(long ShareIndex, byte[] Signature, string SidecarId, DateTime ReceivedAt);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Share {ShareIndex} from {SidecarId} for validator {Validator} index {ValidatorIndex} rejected ({Reason}): {Detail}")]
     private static partial void ShareRefused(ILogger logger, string validator, ulong validatorIndex, ulong shareIndex, string sidecarId, ShareRejectionReason reason, string detail);
