@@ -133,6 +133,8 @@ public sealed class BusFlowTests(RelayerEnvironment env) : IClassFixture<Relayer
 
         var rows = await env.AllRowsAsTextAsync();
         Assert.Contains(rows, r => r.Contains(Hex.Encode(cluster.PublicKey.Span, prefix: false)));
+        // The exit's state machine row is among those searched.
+        Assert.Contains(rows, r => r.Contains(ExitId.For("mainnet", cluster.PublicKey, 5005).ToString()) && r.Contains("Ready") && r.Contains(cluster.PublicKey.ToString()));
         var bodies = env.Recorder.Bodies.ToList();
         Assert.NotEmpty(bodies);
         foreach (var full in env.FullSignatures)

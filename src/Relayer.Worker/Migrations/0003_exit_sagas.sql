@@ -32,5 +32,7 @@ SELECT e.id, initcap(e.state), 1, jsonb_build_object(
     'ExpiresAt', to_char(e.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
     'Threshold', v.threshold,
     'SharesAccepted', (SELECT count(*) FROM shares s WHERE s.exit_id = e.id),
-    'ReadyAt', CASE WHEN e.ready_at IS NULL THEN NULL ELSE to_char(e.ready_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END)
+    'ReadyAt', CASE WHEN e.ready_at IS NULL THEN NULL ELSE to_char(e.ready_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END,
+    'SupersededBy', CASE WHEN e.state = 'superseded' THEN (SELECT c.id FROM exits c
+        WHERE c.network = e.network AND c.public_key = e.public_key AND c.state <> 'superseded') END)
 FROM exits e LEFT JOIN validators v ON v.network = e.network AND v.public_key = e.public_key AND v.conflict IS NULL;

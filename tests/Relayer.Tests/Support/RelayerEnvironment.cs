@@ -67,6 +67,8 @@ public class RelayerEnvironment : IAsyncLifetime
 
     public WebApplication Relayer => _relayers[0];
 
+    public WebApplication RelayerAt(int index) => _relayers[index];
+
     public HttpClient Http(bool authorised = true, int relayer = 0)
     {
         var client = new HttpClient { BaseAddress = new Uri(_relayers[relayer].Urls.First()) };
@@ -102,6 +104,23 @@ public class RelayerEnvironment : IAsyncLifetime
         return await connection.ExecuteScalarAsync<T>(sql, args) ?? throw new InvalidOperationException("no value");
     }
 
+    /// <summary>The exit's state machine row: its state column, its version and the instance stored as JSON.</summary>
+    public async Task<SagaRow?> SagaAsync(Guid exitId)
+    {
+        await using var connection = new NpgsqlConnection(Postgres);
+        var raw = await connection.QuerySingleOrDefaultAsync<(string CurrentState, int Version, string Data)>(
+            "SELECT current_state, version, data::text FROM relayer.exit_sagas WHERE correlation_id = @exitId", new { exitId });
+        return raw.Data is null ? null : new SagaRow(raw.CurrentState, raw.Version, System.Text.Json.JsonSerializer.Deserialize<Exits.ExitSaga>(raw.Data)!);
+    }
+
+    /// <summary>Waits until the exit's saga row satisfies the condition, and returns it.</summary>
+    public async Task<SagaRow> WaitForSagaAsync(Guid exitId, Func<SagaRow, bool> condition, string what, int seconds = 120)
+    {
+        SagaRow? row = null;
+        await WaitUntilAsync(async () => (row = await SagaAsync(exitId)) is not null && condition(row), what, seconds);
+        return row!;
+    }
+
     public async Task<IReadOnlyList<string>> AllRowsAsTextAsync()
     {
         await using var connection = new NpgsqlConnection(Postgres);
@@ -131,3 +150,5 @@ public class RelayerEnvironment : IAsyncLifetime
         await TestServices.DeleteVirtualHostAsync(VirtualHost);
     }
 }
+
+public sealed record SagaRow(string CurrentState, int Version, DvtBus.Relayer.Exits.ExitSaga State);
