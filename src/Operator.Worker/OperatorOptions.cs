@@ -50,6 +50,36 @@ public sealed class OperatorOptions
 
     /// <summary>How long a registration transaction may stay unmined before it is replaced with higher fees.</summary>
     public TimeSpan StuckAfter { get; set; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>How long a batch waits for its validators' exit signatures before the exits are requested again.</summary>
+    public TimeSpan ShareCollectionTimeout { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How many exit requests (the first included) go unanswered before the batch fails naming the validators still missing.</summary>
+    public int ShareCollectionRounds { get; set; } = 4;
+
+    /// <summary>
+    /// How long the oracle approval step may take before it is asked again; longer than the step can take
+    /// with its own retries (<see cref="MinimumApprovalRoundTimeout"/>), so a slow round is not overtaken.
+    /// </summary>
+    public TimeSpan ApprovalRoundTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How many approval requests (the first included) may time out before the batch fails.</summary>
+    public int ApprovalRequestRounds { get; set; } = 3;
+
+    /// <summary>
+    /// How long a batch may stay registering without a confirmed receipt before the sent transactions are
+    /// looked up on chain (never sent again); longer than <see cref="StuckAfter"/>, which replaces a stuck one.
+    /// </summary>
+    public TimeSpan RegisteringTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>How many of those on-chain checks find no confirmed receipt before the batch fails naming its transactions.</summary>
+    public int RegisteringChecks { get; set; } = 3;
+
+    /// <summary>
+    /// The longest the approval step can run: each of its six attempts (the first and five retries of
+    /// <c>EndpointDefaults</c>, 51 s apart in all) waits up to <see cref="OracleTimeout"/> for the oracles.
+    /// </summary>
+    public TimeSpan MinimumApprovalRoundTimeout => OracleTimeout * 6 + TimeSpan.FromSeconds(51);
 }
 
 public sealed class OracleEndpoint
@@ -82,6 +112,16 @@ internal sealed class OperatorOptionsValidator : IValidateOptions<OperatorOption
         if (!File.Exists(o.ManagerPasswordFile)) failures.Add("Operator:ManagerPasswordFile must name the keystore's password file");
         if (o.StuckAfter < TimeSpan.FromSeconds(1)) failures.Add("Operator:StuckAfter must be at least a second");
         if (o.Confirmations is < 1 or > 64) failures.Add($"Operator:Confirmations {o.Confirmations} must be 1 to 64");
+        if (o.ShareCollectionTimeout < TimeSpan.FromSeconds(1)) failures.Add("Operator:ShareCollectionTimeout must be at least a second");
+        if (o.ShareCollectionRounds is < 1 or > 100) failures.Add($"Operator:ShareCollectionRounds {o.ShareCollectionRounds} must be 1 to 100");
+        if (o.OracleTimeout > TimeSpan.Zero && o.ApprovalRoundTimeout <= o.MinimumApprovalRoundTimeout)
+            failures.Add($"Operator:ApprovalRoundTimeout {o.ApprovalRoundTimeout} must be longer than the approval step can take with its retries " +
+                $"({o.MinimumApprovalRoundTimeout}: six times Operator:OracleTimeout and 51 s), or a slow round would be asked again while it still runs");
+        if (o.ApprovalRequestRounds is < 1 or > 100) failures.Add($"Operator:ApprovalRequestRounds {o.ApprovalRequestRounds} must be 1 to 100");
+        if (o.StuckAfter > TimeSpan.Zero && o.RegisteringTimeout <= o.StuckAfter)
+            failures.Add($"Operator:RegisteringTimeout {o.RegisteringTimeout} must be longer than Operator:StuckAfter {o.StuckAfter}, " +
+                "which replaces a stuck transaction before the receipt is looked for");
+        if (o.RegisteringChecks is < 0 or > 100) failures.Add($"Operator:RegisteringChecks {o.RegisteringChecks} must be 0 to 100");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using DvtBus.Sagas;
 using Npgsql;
 
 namespace DvtBus.Operator;
@@ -40,19 +41,32 @@ public static class OperatorRegistration
             sp.GetRequiredService<DepositFolder>(), sp.GetRequiredService<DepositIntake>(),
             Options(sp).ScanInterval, Options(sp).StabilityDelay, sp.GetRequiredService<ILogger<FolderWatcher>>()));
         AddRegistration(services);
+        builder.AddDurableTimeouts(Schema, DurableStageTimeouts.MessageTypes);
         return builder;
     }
 
-    /// <summary>The registration saga (in memory until the PostgreSQL saga repository lands) and the consumers of its commands.</summary>
+    /// <summary>The operator's PostgreSQL schema: its migrations, its saga table and its timeouts.</summary>
+    public const string Schema = "operator";
+
+    /// <summary>
+    /// The registration saga, stored in <c>operator.registration_sagas</c> (one row-locked transaction per
+    /// event, in which its stage timeouts are written too), and the consumers of its commands.
+    /// </summary>
     public static IBusRegistrationConfigurator AddOperatorConsumers(this IBusRegistrationConfigurator bus)
     {
-        bus.AddSagaStateMachine<RegistrationStateMachine, RegistrationState, RegistrationStateMachineDefinition>().InMemoryRepository();
+        bus.AddSagaStateMachine<RegistrationStateMachine, RegistrationState, RegistrationStateMachineDefinition>()
+            .PostgresRepository(Schema, "registration_sagas", s => s.CurrentState);
         bus.AddConsumer<SignatureReadyConsumer, SignatureReadyConsumerDefinition>();
         bus.AddConsumer<CollectOracleApprovalsConsumer, CollectOracleApprovalsConsumerDefinition>();
         bus.AddConsumer<SubmitRegistrationConsumer, SubmitRegistrationConsumerDefinition>();
+        bus.AddConsumer<CheckRegistrationReceiptConsumer, CheckRegistrationReceiptConsumerDefinition>();
         return bus;
     }
 
+    /// <summary>
+    /// The registration steps' services. The saga's stage timeouts need the operator's
+    /// <see cref="DurableTimeouts"/>, which <see cref="AddOperator"/> registers with its sweep.
+    /// </summary>
     internal static void AddRegistration(this IServiceCollection services)
     {
         services.AddSingleton(sp => new RegistrationTarget(Address.Parse(Options(sp).Vault), Address.Parse(Options(sp).Keeper)));
@@ -69,6 +83,9 @@ public static class OperatorRegistration
         services.AddScoped<RequestExitsActivity>();
         services.AddScoped<RecordProgressActivity>();
         services.AddScoped<FinishBatchActivity>();
+        services.AddScoped<RequestApprovalsActivity>();
+        services.AddScoped<StageTimeoutActivity>();
+        services.AddSingleton<IStageTimeouts, DurableStageTimeouts>();
         services.AddHostedService<RegistrationResumer>();
     }
 

@@ -43,6 +43,25 @@ public sealed class RequestExitsActivity(
     protected override string Name => "request-exits";
 }
 
+/// <summary>
+/// Asks the approval step for the batch's approvals under a message id the saga keeps: only that
+/// request's fault fails the batch, not one of an earlier round that a timeout already replaced.
+/// </summary>
+public sealed class RequestApprovalsActivity : RegistrationActivity
+{
+    protected override async Task RunAsync(BehaviorContext<RegistrationState> context)
+    {
+        var saga = context.Saga;
+        var commandId = NewId.NextGuid();
+        saga.ApprovalRounds++;
+        saga.ApprovalCommandId = commandId;
+        await context.Publish(new CollectOracleApprovals { BatchId = saga.CorrelationId, StartIndex = saga.StartIndex },
+            p => p.MessageId = commandId, context.CancellationToken);
+    }
+
+    protected override string Name => "request-approvals";
+}
+
 /// <summary>Writes the state the saga just entered to <c>operator.batches</c>, for <c>GET /batches</c>.</summary>
 public sealed class RecordProgressActivity(IBatchProgress progress) : RegistrationActivity
 {

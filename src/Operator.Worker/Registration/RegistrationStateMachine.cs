@@ -1,7 +1,7 @@
 using DvtBus.Contracts;
 using DvtBus.Hosting;
-using DvtBus.Primitives;
 using MassTransit;
+using Microsoft.Extensions.Options;
 
 namespace DvtBus.Operator.Registration;
 
@@ -9,12 +9,16 @@ namespace DvtBus.Operator.Registration;
 /// One batch from accepted file to registered validators: exits requested for the predicted indexes,
 /// every validator's oracle shards gathered, oracle approvals collected, the vault transaction sent
 /// and confirmed. Index drift sends the batch back to the exits; expired approvals back to the oracles.
+/// Each waiting stage has a durable timeout (<see cref="StageTimeoutActivity"/>): the exits or the
+/// approvals are requested again a configured number of rounds, a registration without a confirmed
+/// receipt is looked up on chain (never sent again); after the last round the batch fails with the reason.
 /// The side effects live in activities and in the consumers of the commands it publishes.
 /// </summary>
 public sealed class RegistrationStateMachine : MassTransitStateMachine<RegistrationState>
 {
-    public RegistrationStateMachine()
+    public RegistrationStateMachine(IOptions<OperatorOptions> options)
     {
+        var o = options.Value;
         InstanceState(x => x.CurrentState);
         Event(() => Accepted, x => x.CorrelateById(m => m.Message.BatchId));
         Event(() => SignatureCollected, x => { x.CorrelateById(m => m.Message.BatchId); x.OnMissingInstance(m => m.Discard()); });
@@ -26,6 +30,9 @@ public sealed class RegistrationStateMachine : MassTransitStateMachine<Registrat
         Event(() => RegistrationFailed, x => { x.CorrelateById(m => m.Message.BatchId); x.OnMissingInstance(m => m.Discard()); });
         Event(() => ApprovalsFaulted, x => { x.CorrelateById(m => m.Message.Message.BatchId); x.OnMissingInstance(m => m.Discard()); });
         Event(() => SubmissionFaulted, x => { x.CorrelateById(m => m.Message.Message.BatchId); x.OnMissingInstance(m => m.Discard()); });
+        Event(() => SharesTimedOut, x => { x.CorrelateById(m => m.Message.BatchId); x.OnMissingInstance(m => m.Discard()); });
+        Event(() => ApprovalsTimedOut, x => { x.CorrelateById(m => m.Message.BatchId); x.OnMissingInstance(m => m.Discard()); });
+        Event(() => ReceiptOverdue, x => { x.CorrelateById(m => m.Message.BatchId); x.OnMissingInstance(m => m.Discard()); });
 
         Initially(
             When(Accepted)
@@ -34,43 +41,75 @@ public sealed class RegistrationStateMachine : MassTransitStateMachine<Registrat
                     c.Saga.FileName = c.Message.FileName;
                     c.Saga.Validators = c.Message.Validators.Select(v => v.ToString()).ToList();
                     c.Saga.AcceptedAt = DateTime.UtcNow;
+                    c.Saga.StageRound = 1;
                 })
                 .TransitionTo(ExitsRequested)
-                .Activity(x => x.OfInstanceType<RequestExitsActivity>()));
+                .Activity(x => x.OfInstanceType<RequestExitsActivity>())
+                .Activity(x => x.OfInstanceType<StageTimeoutActivity>()));
 
         During(ExitsRequested,
             When(SignatureCollected)
                 .Then(c => MarkReady(c.Saga, c.Message))
                 .If(c => c.Saga.Ready.Count == c.Saga.Validators.Count, ready => ready
-                    .Then(c => c.Saga.ApprovalRounds++)
+                    .Then(c => c.Saga.StageRound = 1)
                     .TransitionTo(ApprovalsRequested)
                     .Activity(x => x.OfInstanceType<RecordProgressActivity>())
-                    .Publish(c => new CollectOracleApprovals { BatchId = c.Saga.CorrelationId, StartIndex = c.Saga.StartIndex })),
-            Ignore(IndexesChanged),
-            Ignore(ApprovalsExpired));
+                    .Activity(x => x.OfInstanceType<RequestApprovalsActivity>())
+                    .Activity(x => x.OfInstanceType<StageTimeoutActivity>())),
+            When(SharesTimedOut, c => c.Message.TimeoutId == c.Saga.StageTimeoutId)
+                .IfElse(c => c.Saga.StageRound < o.ShareCollectionRounds,
+                    again => again
+                        .Then(c => c.Saga.StageRound++)
+                        .Activity(x => x.OfInstanceType<RequestExitsActivity>())
+                        .Activity(x => x.OfInstanceType<StageTimeoutActivity>()),
+                    last => last
+                        .Then(c => c.Saga.Failure = "shares: " + MissingShares(c.Saga, o))
+                        .FailBatch(Failed, "shares")),
+            Ignore(IndexesChanged), Ignore(ApprovalsExpired), Ignore(ApprovalsCollected), Ignore(ApprovalsFaulted),
+            Ignore(ApprovalsTimedOut), Ignore(ReceiptOverdue));
 
         During(ApprovalsRequested,
             When(ApprovalsCollected)
+                .Then(c => c.Saga.StageRound = 1)
                 .TransitionTo(Registering)
                 .Activity(x => x.OfInstanceType<RecordProgressActivity>())
-                .Publish(c => new SubmitRegistration { BatchId = c.Saga.CorrelationId, StartIndex = c.Saga.StartIndex }),
-            When(ApprovalsFaulted)
+                .Publish(c => new SubmitRegistration { BatchId = c.Saga.CorrelationId, StartIndex = c.Saga.StartIndex })
+                .Activity(x => x.OfInstanceType<StageTimeoutActivity>()),
+            When(ApprovalsFaulted, c => c.Message.FaultedMessageId == c.Saga.ApprovalCommandId)
                 .Then(c => c.Saga.Failure = "oracle approvals: " + FirstReason(c.Message.Exceptions))
-                .TransitionTo(Failed)
-                .Activity(x => x.OfInstanceType<FinishBatchActivity>())
-                .Publish(c => new Contracts.RegistrationFailed { BatchId = c.Saga.CorrelationId, Stage = "approvals", Reason = c.Saga.Failure! }),
-            Ignore(SignatureCollected),
-            Ignore(ApprovalsExpired));
+                .FailBatch(Failed, "approvals"),
+            When(ApprovalsTimedOut, c => c.Message.TimeoutId == c.Saga.StageTimeoutId)
+                .IfElse(c => c.Saga.StageRound < o.ApprovalRequestRounds,
+                    again => again
+                        .Then(c => c.Saga.StageRound++)
+                        .Activity(x => x.OfInstanceType<RequestApprovalsActivity>())
+                        .Activity(x => x.OfInstanceType<StageTimeoutActivity>()),
+                    last => last
+                        .Then(c => c.Saga.Failure =
+                            $"oracle approvals: no answer from the approval step after {c.Saga.StageRound} requests of {o.ApprovalRoundTimeout} each")
+                        .FailBatch(Failed, "approvals")),
+            When(IndexesChanged)
+                .Then(c => c.Saga.StageRound = 1)
+                .TransitionTo(ExitsRequested)
+                .Activity(x => x.OfInstanceType<RequestExitsActivity>())
+                .Activity(x => x.OfInstanceType<StageTimeoutActivity>()),
+            Ignore(SignatureCollected), Ignore(ApprovalsExpired), Ignore(SharesTimedOut), Ignore(ReceiptOverdue));
 
         During(Registering,
             When(TransactionSent)
-                .Then(c => c.Saga.TransactionHash = c.Message.TransactionHash.ToString())
+                .Then(c =>
+                {
+                    var hash = c.Message.TransactionHash.ToString();
+                    c.Saga.TransactionHash = hash;
+                    if (!c.Saga.TransactionHashes.Contains(hash)) c.Saga.TransactionHashes.Add(hash);
+                })
                 .Activity(x => x.OfInstanceType<RecordProgressActivity>()),
             When(ApprovalsExpired)
-                .Then(c => c.Saga.ApprovalRounds++)
+                .Then(c => c.Saga.StageRound = 1)
                 .TransitionTo(ApprovalsRequested)
                 .Activity(x => x.OfInstanceType<RecordProgressActivity>())
-                .Publish(c => new CollectOracleApprovals { BatchId = c.Saga.CorrelationId, StartIndex = c.Saga.StartIndex }),
+                .Activity(x => x.OfInstanceType<RequestApprovalsActivity>())
+                .Activity(x => x.OfInstanceType<StageTimeoutActivity>()),
             When(Registered)
                 .Then(c =>
                 {
@@ -78,29 +117,42 @@ public sealed class RegistrationStateMachine : MassTransitStateMachine<Registrat
                     c.Saga.BlockNumber = c.Message.BlockNumber;
                 })
                 .TransitionTo(Done)
-                .Activity(x => x.OfInstanceType<FinishBatchActivity>()),
+                .Activity(x => x.OfInstanceType<FinishBatchActivity>())
+                .Activity(x => x.OfInstanceType<StageTimeoutActivity>()),
             When(RegistrationFailed)
                 .Then(c => c.Saga.Failure = $"{c.Message.Stage}: {c.Message.Reason}")
                 .TransitionTo(Failed)
-                .Activity(x => x.OfInstanceType<FinishBatchActivity>()),
+                .Activity(x => x.OfInstanceType<FinishBatchActivity>())
+                .Activity(x => x.OfInstanceType<StageTimeoutActivity>()),
             When(SubmissionFaulted)
                 .Then(c => c.Saga.Failure = "transaction: " + FirstReason(c.Message.Exceptions))
-                .TransitionTo(Failed)
-                .Activity(x => x.OfInstanceType<FinishBatchActivity>())
-                .Publish(c => new Contracts.RegistrationFailed { BatchId = c.Saga.CorrelationId, Stage = "transaction", Reason = c.Saga.Failure! }),
-            Ignore(SignatureCollected),
-            Ignore(ApprovalsCollected));
-
-        // Drift is found by the approval and transaction steps; the exits are asked again for the new indexes.
-        During(ApprovalsRequested, Registering,
+                .FailBatch(Failed, "transaction"),
+            // A sent transaction moves the next index itself once mined: drift then means "look for the
+            // receipt", never "start over", which would register the same validators a second time.
             When(IndexesChanged)
-                .TransitionTo(ExitsRequested)
-                .Activity(x => x.OfInstanceType<RequestExitsActivity>()));
+                .IfElse(c => c.Saga.TransactionHashes.Count == 0,
+                    unsent => unsent
+                        .Then(c => c.Saga.StageRound = 1)
+                        .TransitionTo(ExitsRequested)
+                        .Activity(x => x.OfInstanceType<RequestExitsActivity>())
+                        .Activity(x => x.OfInstanceType<StageTimeoutActivity>()),
+                    sent => sent.Publish(c => CheckReceipt(c.Saga))),
+            When(ReceiptOverdue, c => c.Message.TimeoutId == c.Saga.StageTimeoutId)
+                .IfElse(c => c.Saga.StageRound <= o.RegisteringChecks,
+                    check => check
+                        .Then(c => c.Saga.StageRound++)
+                        .Publish(c => CheckReceipt(c.Saga))
+                        .Activity(x => x.OfInstanceType<StageTimeoutActivity>()),
+                    last => last
+                        .Then(c => c.Saga.Failure = "transaction: " + NoReceipt(c.Saga, o))
+                        .FailBatch(Failed, "transaction")),
+            Ignore(SignatureCollected), Ignore(ApprovalsCollected), Ignore(ApprovalsFaulted), Ignore(SharesTimedOut), Ignore(ApprovalsTimedOut));
 
         DuringAny(Ignore(Accepted));
         During(Done, Failed,
             Ignore(SignatureCollected), Ignore(IndexesChanged), Ignore(ApprovalsCollected), Ignore(ApprovalsExpired),
-            Ignore(TransactionSent), Ignore(Registered), Ignore(RegistrationFailed), Ignore(ApprovalsFaulted), Ignore(SubmissionFaulted));
+            Ignore(TransactionSent), Ignore(Registered), Ignore(RegistrationFailed), Ignore(ApprovalsFaulted), Ignore(SubmissionFaulted),
+            Ignore(SharesTimedOut), Ignore(ApprovalsTimedOut), Ignore(ReceiptOverdue));
     }
 
     public State ExitsRequested { get; private set; } = null!;
@@ -119,6 +171,9 @@ public sealed class RegistrationStateMachine : MassTransitStateMachine<Registrat
     public Event<Contracts.RegistrationFailed> RegistrationFailed { get; private set; } = null!;
     public Event<Fault<CollectOracleApprovals>> ApprovalsFaulted { get; private set; } = null!;
     public Event<Fault<SubmitRegistration>> SubmissionFaulted { get; private set; } = null!;
+    public Event<ShareCollectionTimedOut> SharesTimedOut { get; private set; } = null!;
+    public Event<ApprovalRoundTimedOut> ApprovalsTimedOut { get; private set; } = null!;
+    public Event<RegistrationReceiptOverdue> ReceiptOverdue { get; private set; } = null!;
 
     /// <summary>Shards for another index (an earlier round's) do not count: the exit signature binds the index.</summary>
     private static void MarkReady(RegistrationState saga, ExitSignatureCollected message)
@@ -129,8 +184,37 @@ public sealed class RegistrationStateMachine : MassTransitStateMachine<Registrat
         saga.Ready.Add(key);
     }
 
+    private static string MissingShares(RegistrationState saga, OperatorOptions o)
+    {
+        var missing = saga.Validators.Select((key, i) => (key, index: saga.StartIndex + (ulong)i)).Where(v => !saga.Ready.Contains(v.key)).ToList();
+        return $"no exit signature after {saga.StageRound} requests of {o.ShareCollectionTimeout} each for {missing.Count} of " +
+            $"{saga.Validators.Count} validators: {string.Join(", ", missing.Select(v => $"{v.key} (index {v.index})"))}";
+    }
+
+    private static string NoReceipt(RegistrationState saga, OperatorOptions o) =>
+        saga.TransactionHashes.Count == 0
+            ? $"no registration transaction was reported sent within {saga.StageRound} waits of {o.RegisteringTimeout}; nothing is sent again, " +
+              "look at the transaction step's log and the validators manager's nonce"
+            : $"no confirmed receipt within {saga.StageRound} waits of {o.RegisteringTimeout} for {string.Join(", ", saga.TransactionHashes)}; " +
+              "nothing is sent again, look the transactions up on chain";
+
+    private static CheckRegistrationReceipt CheckReceipt(RegistrationState saga) =>
+        new() { BatchId = saga.CorrelationId, TransactionHashes = saga.TransactionHashes.Select(Primitives.Bytes32.Parse).ToList() };
+
     private static string FirstReason(ExceptionInfo[] exceptions) =>
         exceptions.FirstOrDefault()?.Message ?? "failed without a reason";
+}
+
+internal static class RegistrationBinders
+{
+    /// <summary>Ends the batch Failed with <see cref="RegistrationState.Failure"/>, drops its timeout and says so on the bus.</summary>
+    public static EventActivityBinder<RegistrationState, T> FailBatch<T>(this EventActivityBinder<RegistrationState, T> binder, State failed, string stage)
+        where T : class =>
+        binder
+            .TransitionTo(failed)
+            .Activity(x => x.OfInstanceType<FinishBatchActivity>())
+            .Activity(x => x.OfInstanceType<StageTimeoutActivity>())
+            .Publish(c => new Contracts.RegistrationFailed { BatchId = c.Saga.CorrelationId, Stage = stage, Reason = c.Saga.Failure! });
 }
 
 internal sealed class RegistrationStateMachineDefinition : SagaDefinition<RegistrationState>

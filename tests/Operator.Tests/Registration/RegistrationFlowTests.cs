@@ -11,6 +11,7 @@ using DvtBus.Operator.Intake;
 using DvtBus.Operator.Registration;
 using DvtBus.Operator.Tests.Support;
 using DvtBus.Primitives;
+using DvtBus.Sagas;
 using DvtBus.TestSupport;
 using MassTransit;
 using MassTransit.Testing;
@@ -23,9 +24,10 @@ using Xunit;
 namespace DvtBus.Operator.Tests.Registration;
 
 /// <summary>
-/// A dropped file all the way to validators registered on the devnet vault: real PostgreSQL, real anvil
-/// with the devnet contracts, oracles over HTTP on 127.0.0.1, the operator's saga and consumers on the
-/// in-memory test bus. The test plays the relayer: real exit signatures, re-shared and ECIES-encrypted.
+/// A dropped file all the way to validators registered on the devnet vault: real PostgreSQL (the saga in
+/// operator.registration_sagas), real anvil with the devnet contracts, oracles over HTTP on 127.0.0.1, the
+/// operator's saga and consumers on the in-memory test bus (<see cref="RegistrationBrokerTests"/> runs the
+/// whole daemon on the real broker). The test plays the relayer: real exit signatures, re-shared and ECIES-encrypted.
 /// </summary>
 [Trait("Category", "Devnet")]
 public sealed class RegistrationFlowTests(AnvilNode anvil) : IClassFixture<AnvilNode>
@@ -77,12 +79,11 @@ public sealed class RegistrationFlowTests(AnvilNode anvil) : IClassFixture<Anvil
             while (await watcher.ScanAsync(CancellationToken.None)) { }
 
             var accepted = Assert.Single(harness.Published.Select<DepositFileAccepted>()).Context.Message;
-            var saga = harness.GetSagaStateMachineHarness<RegistrationStateMachine, RegistrationState>();
-            await saga.Exists(accepted.BatchId, m => m.Done);
+            // The saga lives in operator.registration_sagas (the harness cannot query it by state): read it there.
+            var (state, failure) = await EndedAsync(db, accepted.BatchId);
             await harness.InactivityTask;
-            var state = saga.Sagas.Contains(accepted.BatchId);
             var faults = harness.Published.Select<Fault>().Select(f => string.Join("; ", f.Context.Message.Exceptions.Select(Describe)));
-            Assert.True(state?.CurrentState == "Done", $"saga {state?.CurrentState}: {state?.Failure} {string.Join(" | ", faults)}");
+            Assert.True(state == "Done", $"saga {state}: {failure} {string.Join(" | ", faults)}");
 
             var batch = Assert.Single(await provider.GetRequiredService<BatchStore>().ListAsync(10, CancellationToken.None));
             Assert.Equal((BatchStates.Registered, 0L), (batch.State, batch.StartIndex ?? -1));
@@ -99,6 +100,21 @@ public sealed class RegistrationFlowTests(AnvilNode anvil) : IClassFixture<Anvil
         {
             foreach (var oracle in oracles) await oracle.DisposeAsync();
             Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static async Task<(string? State, string? Failure)> EndedAsync(NpgsqlDataSource db, Guid batchId)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        while (true)
+        {
+            await using (var connection = await db.OpenConnectionAsync())
+            {
+                var row = await Dapper.SqlMapper.QuerySingleOrDefaultAsync<(string State, string? Failure)>(connection,
+                    "SELECT current_state, data->>'Failure' FROM operator.registration_sagas WHERE correlation_id = @batchId", new { batchId });
+                if (row.State is "Done" or "Failed" || DateTime.UtcNow > deadline) return (row.State, row.Failure);
+            }
+            await Task.Delay(200);
         }
     }
 
@@ -120,6 +136,7 @@ public sealed class RegistrationFlowTests(AnvilNode anvil) : IClassFixture<Anvil
         services.AddSingleton(sp => new DepositIntake(sp.GetRequiredService<DepositFolder>(), db, network, Address.Parse(options.Vault), options.MaxBatchSize,
             sp.GetRequiredService<DepositIndex>(), sp.GetRequiredService<IBus>(), sp.GetRequiredService<OperatorMetrics>(), NullLogger<DepositIntake>.Instance));
         services.AddRegistration();
+        services.AddSingleton(new DurableTimeouts(OperatorRegistration.Schema, DurableStageTimeouts.MessageTypes));
         services.AddSingleton(new RelayerStandIn.Keys(network, ValidatorLabels, oracles.Count));
         services.AddMassTransitTestHarness(bus =>
         {

@@ -31,11 +31,19 @@ public sealed class SagaRig : IAsyncDisposable
     public Indexes NextIndex { get; } = new();
     public StoredShards Shards { get; } = new();
     public Progress Recorded { get; } = new();
+    public Timeouts Armed { get; } = new();
+    public OperatorOptions Options { get; private init; } = null!;
 
-    public static async Task<SagaRig> StartAsync(bool approvalsFail = false)
+    /// <param name="options">Timeouts and rounds for the state machine; the defaults when not given.</param>
+    public static async Task<SagaRig> StartAsync(bool approvalsFail = false, OperatorOptions? options = null, Action<IBusRegistrationConfigurator>? consumers = null)
     {
         var services = new ServiceCollection();
         SagaRig? rig = null;
+        options ??= new OperatorOptions();
+        services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
+        services.AddSingleton<IStageTimeouts>(_ => rig!.Armed);
+        services.AddScoped<RequestApprovalsActivity>();
+        services.AddScoped<StageTimeoutActivity>();
         services.AddSingleton<IValidatorIndexSource>(_ => rig!.NextIndex);
         services.AddSingleton<IExitSignatureStore>(_ => rig!.Shards);
         services.AddSingleton<IBatchProgress>(_ => rig!.Recorded);
@@ -48,6 +56,7 @@ public sealed class SagaRig : IAsyncDisposable
         {
             bus.AddSagaStateMachine<RegistrationStateMachine, RegistrationState>().InMemoryRepository();
             if (approvalsFail) bus.AddConsumer<UnreachableOracles>();
+            consumers?.Invoke(bus);
         });
         // Waiting for a quiet bus is how a test knows an ignored event was handled; half a second of quiet is plenty in memory.
         services.Configure<TestHarnessOptions>(o =>
@@ -55,7 +64,7 @@ public sealed class SagaRig : IAsyncDisposable
             o.TestInactivityTimeout = TimeSpan.FromMilliseconds(500);
             o.TestTimeout = TimeSpan.FromSeconds(20);
         });
-        rig = new SagaRig(services.BuildServiceProvider(true));
+        rig = new SagaRig(services.BuildServiceProvider(true)) { Options = options };
         await rig.Harness.Start();
         return rig;
     }
@@ -68,7 +77,15 @@ public sealed class SagaRig : IAsyncDisposable
             BatchId = batchId, FileName = "deposit_data.json", ContentSha256 = "00", Network = IntakeRig.Network.Name, Vault = Vault,
             Validators = Keys.Take(validators).ToList(),
         });
-        Assert.True(await Harness.Published.Any<ExitRequested>(m => m.Context.Message.BatchId == batchId));
+        // Polled rather than Published.Any, which gives up at the first quiet moment, before a loaded machine published it.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!Harness.Published.Select<ExitRequested>().Any(m => m.Context.Message.BatchId == batchId))
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"no ExitRequested for batch {batchId}");
+            await Task.Delay(20);
+        }
+        // Arming the stage timeout is the acceptance's last step.
+        await WaitUntilAsync(() => Armed.Changes(batchId) > 0, $"no timeout armed for batch {batchId}");
         return batchId;
     }
 
@@ -133,6 +150,73 @@ public sealed class SagaRig : IAsyncDisposable
         public Task FinishAsync(Guid batchId, bool registered, Bytes32? transactionHash, ulong? blockNumber, string? failure, CancellationToken ct)
         {
             Finished.Enqueue((batchId, registered, transactionHash, blockNumber, failure));
+            return Task.CompletedTask;
+        }
+    }
+
+    /// <summary>
+    /// Publishes the timeout the saga armed last, as the sweep would once it is due, and waits until the saga
+    /// has handled it: a live timeout always arms the next one or, when the batch ends, drops it.
+    /// </summary>
+    public async Task<T> FireAsync<T>(Guid batchId) where T : class
+    {
+        var due = Assert.IsType<T>(Armed.Last(batchId).Message);
+        var before = Armed.Changes(batchId);
+        await Harness.Bus.Publish(due);
+        await WaitUntilAsync(() => Armed.Changes(batchId) > before, $"the saga did not act on {due}");
+        await Harness.InactivityTask;
+        return due;
+    }
+
+    public static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException(what);
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="message"/> and waits until the saga has consumed it (applied or ignored),
+    /// then until the bus is quiet: an ignored event changes nothing that could be waited for.
+    /// </summary>
+    public async Task DeliverAsync<T>(T message) where T : class
+    {
+        var before = ConsumedCount(message);
+        await Harness.Bus.Publish(message);
+        await WaitUntilAsync(() => ConsumedCount(message) > before, $"the saga did not consume {message}");
+        await Harness.InactivityTask;
+    }
+
+    private int ConsumedCount<T>(T message) where T : class => Saga.Consumed.Select<T>().Count(m => m.Context.Message.Equals(message));
+
+    /// <summary>The saga's stage timeouts as the saga asked for them: the latest per batch, and what was cancelled.</summary>
+    public sealed class Timeouts : IStageTimeouts
+    {
+        private readonly ConcurrentQueue<(Guid BatchId, DateTimeOffset DueAt, object Message)> _scheduled = new();
+
+        public IReadOnlyList<(Guid BatchId, DateTimeOffset DueAt, object Message)> Scheduled => _scheduled.ToList();
+        public ConcurrentQueue<Guid> Cancelled { get; } = new();
+
+        /// <summary>How many times the batch's timeout was armed or dropped.</summary>
+        public int Changes(Guid batchId) => _scheduled.Count(s => s.BatchId == batchId) + Cancelled.Count(c => c == batchId);
+
+        public (DateTimeOffset DueAt, object Message) Last(Guid batchId) =>
+            _scheduled.Where(s => s.BatchId == batchId).Select(s => (s.DueAt, s.Message)).LastOrDefault() is { Message: not null } last
+                ? last
+                : throw new InvalidOperationException($"no timeout was armed for batch {batchId}");
+
+        public Task ScheduleAsync<T>(PipeContext context, Guid batchId, DateTimeOffset dueAt, T message) where T : class
+        {
+            _scheduled.Enqueue((batchId, dueAt, message));
+            return Task.CompletedTask;
+        }
+
+        public Task CancelAsync(PipeContext context, Guid batchId)
+        {
+            Cancelled.Enqueue(batchId);
             return Task.CompletedTask;
         }
     }

@@ -1,0 +1,51 @@
+using DvtBus.Contracts;
+using DvtBus.Ethereum.Rpc;
+using DvtBus.Hosting;
+using DvtBus.Operator.Batches;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace DvtBus.Operator.Registration;
+
+/// <summary>
+/// Looks a registering batch's transactions up on chain when its receipt is overdue: a confirmed one
+/// registers the batch, a reverted one fails it, and one still unmined or too shallow is left for the
+/// next check. It only reads: a missing receipt is never a reason to send again (that could register twice).
+/// </summary>
+internal sealed class CheckRegistrationReceiptConsumer(EthRpcClient rpc, BatchStore batches, IOptions<OperatorOptions> options)
+    : IConsumer<CheckRegistrationReceipt>
+{
+    public async Task Consume(ConsumeContext<CheckRegistrationReceipt> context)
+    {
+        var check = context.Message;
+        var ct = context.CancellationToken;
+        foreach (var hash in check.TransactionHashes)
+        {
+            // Same-nonce replacements: at most one of them can ever be mined.
+            if (await rpc.GetTransactionReceiptAsync(hash, ct) is not { } receipt) continue;
+            var head = await rpc.BlockNumberAsync(ct);
+            if (head < receipt.BlockNumber || head - receipt.BlockNumber + 1 < (ulong)options.Value.Confirmations) return;
+            if (!receipt.Succeeded)
+            {
+                await context.Publish(new RegistrationFailed
+                {
+                    BatchId = check.BatchId, Stage = "transaction", Reason = $"transaction {receipt.TransactionHash} reverted in block {receipt.BlockNumber}",
+                }, ct);
+                return;
+            }
+            var validators = await batches.ValidatorsAsync(check.BatchId, ct);
+            await context.Publish(new ValidatorsRegistered
+            {
+                BatchId = check.BatchId, TransactionHash = receipt.TransactionHash, BlockNumber = receipt.BlockNumber,
+                Validators = validators.Select(v => v.PublicKey).ToList(),
+            }, ct);
+            return;
+        }
+    }
+}
+
+internal sealed class CheckRegistrationReceiptConsumerDefinition : ConsumerDefinition<CheckRegistrationReceiptConsumer>
+{
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<CheckRegistrationReceiptConsumer> consumer, IRegistrationContext context) =>
+        EndpointDefaults.Apply(endpoint, context);
+}

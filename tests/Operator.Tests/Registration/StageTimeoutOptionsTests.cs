@@ -1,0 +1,74 @@
+using Xunit;
+
+namespace DvtBus.Operator.Tests.Registration;
+
+/// <summary>The stage timeout settings are checked with the rest of the operator's settings, each failure naming its setting.</summary>
+public sealed class StageTimeoutOptionsTests
+{
+    [Fact]
+    public void Defaults_pass_and_each_bad_timeout_or_round_count_is_named()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            var options = Valid(file);
+            Assert.True(new OperatorOptionsValidator().Validate(null, options).Succeeded);
+
+            options.ShareCollectionTimeout = TimeSpan.FromMilliseconds(500);
+            options.ShareCollectionRounds = 0;
+            options.OracleTimeout = TimeSpan.FromSeconds(30);
+            options.ApprovalRoundTimeout = TimeSpan.FromMinutes(3);
+            options.ApprovalRequestRounds = 101;
+            options.StuckAfter = TimeSpan.FromMinutes(3);
+            options.RegisteringTimeout = TimeSpan.FromMinutes(3);
+            options.RegisteringChecks = -1;
+            var failures = new OperatorOptionsValidator().Validate(null, options).Failures!.ToList();
+
+            Assert.Equal(
+                ["Operator:ShareCollectionTimeout", "Operator:ShareCollectionRounds", "Operator:ApprovalRoundTimeout", "Operator:ApprovalRequestRounds",
+                 "Operator:RegisteringTimeout", "Operator:RegisteringChecks"],
+                failures.Select(f => f[..f.IndexOfAny([' ', ':'], "Operator:".Length)]));
+            Assert.Contains(failures, f => f.Contains("00:03:51", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void Approval_round_timeout_must_outlast_the_approval_step_with_its_retries()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            var options = Valid(file);
+            options.OracleTimeout = TimeSpan.FromSeconds(10);
+
+            options.ApprovalRoundTimeout = TimeSpan.FromSeconds(111);
+            Assert.True(new OperatorOptionsValidator().Validate(null, options).Failed);
+            options.ApprovalRoundTimeout = TimeSpan.FromSeconds(112);
+            Assert.True(new OperatorOptionsValidator().Validate(null, options).Succeeded);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static OperatorOptions Valid(string file) => new()
+    {
+        Folder = "/var/lib/dvtbus/deposits",
+        Network = new Crypto.Consensus.NetworkOptions
+        {
+            Name = "devnet", ChainId = 31337, GenesisForkVersion = "0x10000038", CapellaForkVersion = "0x40000038",
+            GenesisValidatorsRoot = "0x" + new string('1', 64), DepositContractAddress = "0x" + new string('2', 40),
+        },
+        Vault = "0x" + new string('3', 40),
+        Keeper = "0x" + new string('4', 40),
+        RpcUrl = "http://127.0.0.1:8545",
+        Oracles = [new OracleEndpoint { Url = "http://127.0.0.1:9000/approve" }],
+        ManagerKeystore = file,
+        ManagerPasswordFile = file,
+    };
+}
