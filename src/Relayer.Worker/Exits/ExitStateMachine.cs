@@ -132,8 +132,9 @@ public sealed class ExitStateMachine : MassTransitStateMachine<ExitSaga>
 }
 
 /// <summary>
-/// Each exit's events in one place per process at a time bounded by <see cref="SagaDefinition{TSaga}.ConcurrentMessageLimit"/>:
-/// every message in flight holds a database connection and, while it runs, its exit's row lock.
+/// Retries and outbox as every endpoint. At most 16 events per process at once: each one in flight holds a
+/// database connection and its exit's row lock, and share verification is CPU-bound, so more would only queue
+/// inside the process instead of on the broker where the other relayers can take them.
 /// </summary>
 internal sealed class ExitStateMachineDefinition : SagaDefinition<ExitSaga>
 {
