@@ -1,0 +1,139 @@
+using Dapper;
+using DvtBus.Contracts;
+using DvtBus.Crypto.Deposits;
+using DvtBus.Ethereum.Rpc;
+using DvtBus.Hosting;
+using DvtBus.Operator.Batches;
+using DvtBus.Operator.Registration;
+using DvtBus.Operator.Tests.Support;
+using DvtBus.Primitives;
+using DvtBus.TestSupport;
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Xunit;
+
+namespace DvtBus.Operator.Tests.Registration;
+
+/// <summary>
+/// The on-chain look at an overdue registration, on anvil and PostgreSQL: it reports only what the chain
+/// says once deep enough, and sends nothing.
+/// </summary>
+public sealed class CheckRegistrationReceiptTests(AnvilNode anvil) : IClassFixture<AnvilNode>
+{
+    [Fact]
+    public async Task Confirmed_receipt_registers_the_batch_only_once_deep_enough_and_an_unknown_hash_reports_nothing()
+    {
+        await using var rig = await Rig.StartAsync(anvil, confirmations: 2);
+        var receipt = await anvil.SendTransactionAsync(anvil.DevAccounts[0], anvil.DevAccounts[1], []);
+        var hash = Bytes32.Parse(receipt.GetProperty("transactionHash").GetString());
+        var unknown = Bytes32.From(Enumerable.Repeat((byte)0x77, 32).ToArray());
+        var nonce = await rig.Rpc.GetTransactionCountAsync(Address.Parse(anvil.DevAccounts[0]));
+
+        await rig.CheckAsync(unknown, hash);
+        Assert.Empty(rig.Harness.Published.Select<ValidatorsRegistered>());
+        Assert.Empty(rig.Harness.Published.Select<RegistrationFailed>());
+
+        await anvil.RequestAsync("anvil_mine", "0x1");
+        await rig.CheckAsync(unknown, hash);
+
+        var registered = Assert.Single(rig.Harness.Published.Select<ValidatorsRegistered>()).Context.Message;
+        Assert.Equal((rig.BatchId, hash, AnvilNode.Quantity(receipt.GetProperty("blockNumber").GetString()!)),
+            (registered.BatchId, registered.TransactionHash, registered.BlockNumber));
+        Assert.Equal(rig.Validators.Select(v => v.PublicKey), registered.Validators);
+        Assert.Empty(rig.Harness.Published.Select<RegistrationFailed>());
+        Assert.Equal(nonce, await rig.Rpc.GetTransactionCountAsync(Address.Parse(anvil.DevAccounts[0])));
+    }
+
+    [Fact]
+    public async Task Reverted_transaction_fails_the_batch_with_its_hash_and_block()
+    {
+        await using var rig = await Rig.StartAsync(anvil, confirmations: 1);
+        // A contract creation whose init code reverts (PUSH1 0 PUSH1 0 REVERT), mined with status 0 thanks to an explicit gas limit.
+        var hashText = (await anvil.RequestAsync("eth_sendTransaction", new { from = anvil.DevAccounts[2], data = "0x60006000fd", gas = "0x30000" })).GetString()!;
+        var hash = Bytes32.Parse(hashText);
+        TransactionReceipt? mined = null;
+        for (var i = 0; i < 200 && (mined = await rig.Rpc.GetTransactionReceiptAsync(hash)) is null; i++) await Task.Delay(25);
+        Assert.False(Assert.IsType<TransactionReceipt>(mined).Succeeded);
+
+        await rig.CheckAsync(hash);
+
+        var failed = Assert.Single(rig.Harness.Published.Select<RegistrationFailed>()).Context.Message;
+        Assert.Equal((rig.BatchId, "transaction", $"transaction {hash} reverted in block {mined!.BlockNumber}"), (failed.BatchId, failed.Stage, failed.Reason));
+        Assert.Empty(rig.Harness.Published.Select<ValidatorsRegistered>());
+    }
+
+    private sealed class Rig : IAsyncDisposable
+    {
+        private readonly ServiceProvider _provider;
+
+        private Rig(ServiceProvider provider, Guid batchId, IReadOnlyList<DepositValidator> validators, EthRpcClient rpc)
+        {
+            _provider = provider;
+            Harness = provider.GetRequiredService<ITestHarness>();
+            BatchId = batchId;
+            Validators = validators;
+            Rpc = rpc;
+        }
+
+        public ITestHarness Harness { get; }
+        public Guid BatchId { get; }
+        public IReadOnlyList<DepositValidator> Validators { get; }
+        public EthRpcClient Rpc { get; }
+
+        public static async Task<Rig> StartAsync(AnvilNode anvil, int confirmations)
+        {
+            var db = NpgsqlDataSource.Create(await TestServices.CreateDatabaseAsync("operator_check"));
+            await new PostgresMigrator(db, OperatorRegistration.Schema, PostgresMigrator.FromAssembly(typeof(OperatorOptions).Assembly)).MigrateAsync();
+            var validators = new[] { "check-v0", "check-v1" }.Select(l => DepositFiles.Entry(IntakeRig.Network, IntakeRig.Vault, l)).ToList();
+            var sha = System.Security.Cryptography.SHA256.HashData(Guid.NewGuid().ToByteArray());
+            await using (var connection = await db.OpenConnectionAsync())
+            await using (var tx = await connection.BeginTransactionAsync())
+            {
+                await connection.ExecuteAsync(
+                    "INSERT INTO operator.deposit_files (sha256, file_name, stored_name, state) VALUES (@sha, 'check.json', 'check.json', 'processing')",
+                    new { sha }, tx);
+                await BatchStore.InsertAsync(connection, tx, sha, [validators], CancellationToken.None);
+                await tx.CommitAsync();
+            }
+            var rpc = new EthRpcClient(new HttpClient(), anvil.Uri);
+            var services = new ServiceCollection();
+            services.AddMetrics();
+            services.AddSingleton(db);
+            services.AddSingleton(rpc);
+            services.AddSingleton<OperatorMetrics>();
+            services.AddSingleton<BatchStore>();
+            services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new OperatorOptions { Confirmations = confirmations }));
+            services.AddMassTransitTestHarness(bus => bus.AddConsumer<CheckRegistrationReceiptConsumer>());
+            var provider = services.BuildServiceProvider(true);
+            var rig = new Rig(provider, BatchStore.IdFor(sha, 0), validators, rpc);
+            await rig.Harness.Start();
+            return rig;
+        }
+
+        /// <summary>Asks for the look and waits until the consumer has finished with it.</summary>
+        public async Task CheckAsync(params Bytes32[] hashes)
+        {
+            var consumer = Harness.GetConsumerHarness<CheckRegistrationReceiptConsumer>();
+            var before = consumer.Consumed.Select<CheckRegistrationReceipt>().Count();
+            await Harness.Bus.Publish(new CheckRegistrationReceipt { BatchId = BatchId, TransactionHashes = hashes });
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (consumer.Consumed.Select<CheckRegistrationReceipt>().Count() == before)
+            {
+                if (DateTime.UtcNow > deadline) throw new TimeoutException("the check was not consumed");
+                await Task.Delay(20);
+            }
+            await Harness.InactivityTask;
+            Assert.Empty(Harness.Published.Select<Fault>());
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Harness.Stop();
+            var db = _provider.GetRequiredService<NpgsqlDataSource>();
+            await _provider.DisposeAsync();
+            await db.DisposeAsync();
+        }
+    }
+}
