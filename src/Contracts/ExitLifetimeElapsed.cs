@@ -7,4 +7,10 @@ namespace DvtBus.Contracts;
 public sealed record ExitLifetimeElapsed
 {
     public required Guid ExitId { get; init; }
+
+    /// <summary>
+    /// The end of the lifetime this timeout was scheduled for. A copy left over from an earlier lifetime
+    /// (the sweep may publish twice) does not match a re-opened exit's and is ignored. Null: any lifetime.
+    /// </summary>
+    public DateTime? ExpiresAt { get; init; }
 }

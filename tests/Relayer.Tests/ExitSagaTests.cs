@@ -101,6 +101,29 @@ public sealed class ExitSagaTests(RelayerEnvironment env) : IClassFixture<Relaye
         Assert.Equal("Collecting", after.CurrentState);
     }
 
+    [Fact]
+    public async Task A_timeout_left_over_from_an_earlier_lifetime_does_not_expire_the_current_one()
+    {
+        var cluster = new TestCluster();
+        const ulong index = 11_501;
+        var id = ExitId.For("mainnet", cluster.PublicKey, index);
+        await env.AnnounceAsync(cluster);
+        await env.Bus.Publish(TestCluster.Request((cluster, index)));
+        var collecting = await env.WaitForSagaAsync(id, r => r.CurrentState == "Collecting", "the saga collecting");
+        var current = collecting.State.ExpiresAt!.Value;
+
+        // What a second publication of an earlier lifetime's timeout looks like.
+        await env.Bus.Publish(new ExitLifetimeElapsed { ExitId = id, ExpiresAt = current.AddHours(-1) });
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal("Collecting", (await env.SagaAsync(id))!.CurrentState);
+        Assert.DoesNotContain(env.Recorder.Of<ExitExpired>(), e => e.ExitId == id);
+
+        // The current lifetime's timeout does expire it.
+        await env.Bus.Publish(new ExitLifetimeElapsed { ExitId = id, ExpiresAt = current });
+        await env.WaitForSagaAsync(id, r => r.CurrentState == "Expired", "the saga expired by its own lifetime");
+        Assert.Equal("expired", await StateAsync(id));
+    }
+
     private Task<string> StateAsync(Guid id) => env.QueryScalarAsync<string>("SELECT state FROM relayer.exits WHERE id = @id", new { id });
 
     private Task<long> TimeoutsAsync(Guid id) => env.QueryScalarAsync<long>("SELECT count(*) FROM relayer.timeouts WHERE id = @id", new { id });

@@ -162,7 +162,7 @@ internal sealed class ScheduleLifetimeActivity(DurableTimeouts timeouts) : Insta
         var tx = context.GetPayload<SagaTransaction>();
         var dueAt = saga.ExpiresAt ?? throw new InvalidOperationException($"exit {saga.CorrelationId} is collecting without a lifetime");
         return timeouts.ScheduleAsync(tx.Connection, tx.Transaction, saga.CorrelationId, new DateTimeOffset(dueAt, TimeSpan.Zero),
-            new ExitLifetimeElapsed { ExitId = saga.CorrelationId }, context.CancellationToken);
+            new ExitLifetimeElapsed { ExitId = saga.CorrelationId, ExpiresAt = dueAt }, context.CancellationToken);
     }
 }
 

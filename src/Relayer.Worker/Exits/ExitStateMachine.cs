@@ -61,9 +61,11 @@ public sealed class ExitStateMachine : MassTransitStateMachine<ExitSaga>
         During(Superseded, Ignore(SupersededByLaterRequest));
 
         During(Collecting,
-            When(LifetimeElapsed)
+            When(LifetimeElapsed, c => EndsCurrentLifetime(c.Saga, c.Message))
                 .Activity(x => x.OfType<ExpireExitActivity>())
-                .TransitionTo(Expired));
+                .TransitionTo(Expired),
+            // A copy from an earlier lifetime of a re-opened exit.
+            Ignore(LifetimeElapsed, c => !EndsCurrentLifetime(c.Saga, c.Message)));
         // The sweep may publish a timeout twice, and one already cancelled may be in flight.
         During(Ready, Expired, Superseded, Ignore(LifetimeElapsed));
 
@@ -80,6 +82,9 @@ public sealed class ExitStateMachine : MassTransitStateMachine<ExitSaga>
     }
 
     /// <summary>Still gathering shares, within its lifetime.</summary>
+    private static bool EndsCurrentLifetime(ExitSaga saga, ExitLifetimeElapsed message) =>
+        message.ExpiresAt is not { } end || (saga.ExpiresAt is { } current && end.Ticks == current.Ticks);
+
     public State Collecting { get; private set; } = null!;
 
     /// <summary>Recovered, verified and re-shared: the oracle shards are stored and announced.</summary>
