@@ -30,7 +30,7 @@ public sealed record OpenBatch(Guid BatchId, string FileName, string ContentSha2
 public sealed record FinishedFile(byte[] Sha256, string StoredName, IReadOnlyList<string> Failures);
 
 /// <summary>The batches in <c>operator.batches</c>: what the status endpoint shows and what the registration steps read.</summary>
-public sealed class BatchStore(NpgsqlDataSource db)
+public sealed class BatchStore(NpgsqlDataSource db, OperatorMetrics metrics)
 {
     /// <summary>The same file content and place give the same batch id, so a file processed twice after a crash makes no second batch.</summary>
     public static Guid IdFor(ReadOnlySpan<byte> fileSha256, int position)
@@ -82,23 +82,24 @@ public sealed class BatchStore(NpgsqlDataSource db)
     }
 
     /// <summary>
-    /// Ends a batch (once: a repeated call changes nothing) and, when it was the file's last open batch,
-    /// returns the file so that it can leave processing/.
+    /// Ends a batch (once: a repeated call changes nothing, and only the first records the batch's
+    /// metrics) and, when it was the file's last open batch, returns the file so that it can leave processing/.
     /// </summary>
     public async Task<FinishedFile?> FinishAsync(Guid batchId, string state, CancellationToken ct,
         Bytes32? transactionHash = null, ulong? blockNumber = null, string? failure = null)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        var sha = await connection.ExecuteScalarAsync<byte[]?>(new CommandDefinition(
+        var ended = await connection.QuerySingleOrDefaultAsync<EndedRow>(new CommandDefinition(
             """
             UPDATE operator.batches SET state = @state, updated_at = now(), finished_at = now(),
                 tx_hash = COALESCE(@txHash, tx_hash), block_number = COALESCE(@blockNumber, block_number), failure = @failure
             WHERE id = @batchId AND finished_at IS NULL
-            RETURNING file_sha256
+            RETURNING file_sha256 AS Sha, validator_count AS Validators, extract(epoch FROM now() - created_at)::float8 AS Seconds
             """,
             new { batchId, state, txHash = transactionHash?.ToArray(), blockNumber = (long?)blockNumber, failure }, tx, cancellationToken: ct));
-        if (sha is null) return null;
+        if (ended is null) return null;
+        var sha = ended.Sha;
         // Row lock on the file: two batches of one file finishing together see each other's result.
         var storedName = await connection.ExecuteScalarAsync<string>(new CommandDefinition(
             "SELECT stored_name FROM operator.deposit_files WHERE sha256 = @sha FOR UPDATE", new { sha }, tx, cancellationToken: ct));
@@ -108,6 +109,7 @@ public sealed class BatchStore(NpgsqlDataSource db)
             "SELECT format('batch %s: %s', position, failure) FROM operator.batches WHERE file_sha256 = @sha AND failure IS NOT NULL ORDER BY position",
             new { sha }, tx, cancellationToken: ct))).ToList();
         await tx.CommitAsync(ct);
+        metrics.BatchFinished(state == BatchStates.Registered, ended.Validators, ended.Seconds, failure);
         return open == 0 ? new FinishedFile(sha, storedName!, failures) : null;
     }
 
@@ -139,6 +141,8 @@ public sealed class BatchStore(NpgsqlDataSource db)
         return rows.Select(r => new OpenBatch(r.Id, r.FileName, Convert.ToHexStringLower(r.FileSha256),
             JsonSerializer.Deserialize<StoredValidator[]>(r.Validators)!.Select(v => BlsPublicKey.Parse(v.PublicKey)).ToList())).ToList();
     }
+
+    private sealed record EndedRow(byte[] Sha, int Validators, double Seconds);
 
     private sealed record OpenRow(Guid Id, string FileName, byte[] FileSha256, string Validators);
 

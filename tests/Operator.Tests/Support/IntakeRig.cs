@@ -32,9 +32,9 @@ public sealed class IntakeRig : IAsyncDisposable
         _provider = provider;
         Harness = harness;
         MaxBatchSize = maxBatchSize;
-        Batches = new BatchStore(db);
-        Deposits = new DepositIndex(db, new EthRpcClient(new HttpClient(), new Uri("http://127.0.0.1:9")), Network, 0, 1000);
         Metrics = new OperatorMetrics(provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+        Batches = new BatchStore(db, Metrics);
+        Deposits = new DepositIndex(db, new EthRpcClient(new HttpClient(), new Uri("http://127.0.0.1:9")), Network, 0, 1000);
         Restart();
     }
 
