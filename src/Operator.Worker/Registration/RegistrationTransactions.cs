@@ -1,0 +1,230 @@
+using System.Buffers.Binary;
+using System.Numerics;
+using Dapper;
+using DvtBus.Ethereum.Rpc;
+using DvtBus.Ethereum.Transactions;
+using DvtBus.Primitives;
+using Npgsql;
+
+namespace DvtBus.Operator.Registration;
+
+/// <summary>One signed registerValidators transaction of a batch, as recorded before it was broadcast.</summary>
+public sealed record RegistrationAttempt(Guid BatchId, int Attempt, SignedEip1559Transaction Transaction)
+{
+    public Bytes32 Hash => Transaction.Hash;
+    public ulong Nonce => Transaction.Transaction.Nonce;
+}
+
+/// <summary>
+/// <c>operator.registration_transactions</c>: every transaction a batch signed, written before it goes
+/// to the node, so that whoever handles the batch next (a redelivery, a retry after a crash, a second
+/// operator process) waits for it or replaces it instead of registering the validators a second time.
+/// </summary>
+public sealed class RegistrationTransactionStore(NpgsqlDataSource db)
+{
+    /// <summary>The batch's attempts that still hold their nonce, oldest first (the last is the one to wait for or replace).</summary>
+    public async Task<IReadOnlyList<RegistrationAttempt>> LiveAsync(Guid batchId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await LiveAsync(connection, null, batchId, ct);
+    }
+
+    /// <summary>
+    /// Records the batch's first transaction for a fresh nonce, unless the batch already has a live attempt:
+    /// then nothing is recorded and that attempt comes back (Recorded false) for the caller to wait on.
+    /// Under a lock per sender the nonce is the larger of the node's pending count and one above every
+    /// nonce another open batch holds (recorded, maybe not yet broadcast); <paramref name="sign"/> makes the transaction for it.
+    /// </summary>
+    public async Task<(RegistrationAttempt Attempt, bool Recorded)> RecordFirstAsync(
+        Guid batchId, Address sender, Func<CancellationToken, Task<ulong>> pendingNonce, Func<ulong, SignedEip1559Transaction> sign, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "SELECT pg_advisory_xact_lock(@key)", new { key = NonceLockKey(sender) }, tx, cancellationToken: ct));
+        await LockBatchAsync(connection, tx, batchId, ct);
+        var live = await LiveAsync(connection, tx, batchId, ct);
+        if (live.Count > 0) return (live[^1], false);
+
+        var held = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            """
+            SELECT max(t.nonce) FROM operator.registration_transactions t JOIN operator.batches b ON b.id = t.batch_id
+            WHERE t.sender = @sender AND t.abandoned_at IS NULL AND b.finished_at IS NULL AND t.batch_id <> @batchId
+            """, new { sender = sender.ToArray(), batchId }, tx, cancellationToken: ct));
+        var pending = await pendingNonce(ct);
+        var nonce = held is { } h && (ulong)h + 1 > pending ? (ulong)h + 1 : pending;
+        var next = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT COALESCE(max(attempt) + 1, 0) FROM operator.registration_transactions WHERE batch_id = @batchId",
+            new { batchId }, tx, cancellationToken: ct));
+        var attempt = new RegistrationAttempt(batchId, next, sign(nonce));
+        await InsertAsync(connection, tx, attempt, sender, ct);
+        await tx.CommitAsync(ct);
+        return (attempt, true);
+    }
+
+    /// <summary>
+    /// Records <paramref name="replacement"/> (same nonce, higher fees) after <paramref name="previous"/>, unless
+    /// someone replaced or abandoned <paramref name="previous"/> first: then the batch's newest live attempt comes back (Recorded false).
+    /// </summary>
+    public async Task<(RegistrationAttempt Attempt, bool Recorded)> RecordReplacementAsync(
+        RegistrationAttempt previous, SignedEip1559Transaction replacement, Address sender, CancellationToken ct)
+    {
+        if (replacement.Transaction.Nonce != previous.Nonce) throw new ArgumentException("a replacement keeps the nonce", nameof(replacement));
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await LockBatchAsync(connection, tx, previous.BatchId, ct);
+        var live = await LiveAsync(connection, tx, previous.BatchId, ct);
+        if (live.Count == 0 || live[^1].Attempt != previous.Attempt)
+            return (live.Count > 0 ? live[^1] : previous, false);
+        var attempt = new RegistrationAttempt(previous.BatchId, previous.Attempt + 1, replacement);
+        await InsertAsync(connection, tx, attempt, sender, ct);
+        await tx.CommitAsync(ct);
+        return (attempt, true);
+    }
+
+    /// <summary>The batch's live attempts lost their nonce to a transaction that is none of them: the next send takes a fresh nonce.</summary>
+    public async Task AbandonAsync(Guid batchId, ulong nonce, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE operator.registration_transactions SET abandoned_at = now() WHERE batch_id = @batchId AND nonce = @nonce AND abandoned_at IS NULL",
+            new { batchId, nonce = (long)nonce }, cancellationToken: ct));
+    }
+
+    private static async Task<IReadOnlyList<RegistrationAttempt>> LiveAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, Guid batchId, CancellationToken ct)
+    {
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition(
+            "SELECT attempt, raw FROM operator.registration_transactions WHERE batch_id = @batchId AND abandoned_at IS NULL ORDER BY attempt",
+            new { batchId }, tx, cancellationToken: ct));
+        return rows.Select(r => new RegistrationAttempt(batchId, r.Attempt, SignedEip1559Transaction.Decode(r.Raw))).ToList();
+    }
+
+    private static async Task LockBatchAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid batchId, CancellationToken ct)
+    {
+        var found = await connection.ExecuteScalarAsync<Guid?>(new CommandDefinition(
+            "SELECT id FROM operator.batches WHERE id = @batchId FOR UPDATE", new { batchId }, tx, cancellationToken: ct));
+        if (found is null) throw new InvalidOperationException($"batch {batchId} is not known");
+    }
+
+    private static Task InsertAsync(NpgsqlConnection connection, NpgsqlTransaction tx, RegistrationAttempt attempt, Address sender, CancellationToken ct)
+    {
+        var t = attempt.Transaction.Transaction;
+        return connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO operator.registration_transactions
+                (tx_hash, batch_id, attempt, sender, nonce, max_fee_per_gas, max_priority_fee_per_gas, gas_limit, raw)
+            VALUES (@hash, @batchId, @attempt, @sender, @nonce, @maxFee, @tip, @gas, @raw)
+            """,
+            new
+            {
+                hash = attempt.Hash.ToArray(), attempt.BatchId, attempt = attempt.Attempt, sender = sender.ToArray(), nonce = (long)t.Nonce,
+                maxFee = (decimal)t.MaxFeePerGas, tip = (decimal)t.MaxPriorityFeePerGas, gas = (long)t.GasLimit, raw = attempt.Transaction.Raw,
+            }, tx, cancellationToken: ct));
+    }
+
+    private static long NonceLockKey(Address sender) =>
+        BinaryPrimitives.ReadInt64BigEndian(sender.Span[..8]) ^ 0x6e6f6e6365; // "nonce": apart from other advisory locks on the same bytes
+
+    private sealed record Row(int Attempt, byte[] Raw);
+}
+
+/// <summary>What the node said to a broadcast.</summary>
+public enum BroadcastResult
+{
+    /// <summary>Accepted now, or it already held exactly these bytes (a repeat).</summary>
+    Accepted,
+
+    /// <summary>The nonce is already used on chain: by this transaction or another of the same nonce, mined, or by a transaction that is not ours.</summary>
+    NonceUsed,
+}
+
+/// <summary>
+/// Signs the validators manager's registerValidators transactions, records each in
+/// <see cref="RegistrationTransactionStore"/> and only then broadcasts it. Gas is the node's estimate
+/// plus 20 %, the tip eth_maxPriorityFeePerGas (fee history as fallback), the max fee twice the base fee
+/// plus the tip; a replacement raises both fees by 15 % and never below what the market asks now.
+/// </summary>
+public sealed class RegistrationSender(EthRpcClient rpc, ManagerKey manager, ulong chainId, RegistrationTransactionStore store)
+{
+    private const int GasHeadroomPercent = 20;
+    private const int ReplacementBumpPercent = 15;
+
+    public Address Account => manager.Key.Address;
+
+    public Task<IReadOnlyList<RegistrationAttempt>> AttemptsAsync(Guid batchId, CancellationToken ct) => store.LiveAsync(batchId, ct);
+
+    /// <summary>
+    /// Estimates (a call that would revert throws <see cref="RpcException"/> here, before anything is
+    /// recorded), signs and records the batch's transaction; or returns the attempt the batch already has.
+    /// </summary>
+    public async Task<(RegistrationAttempt Attempt, bool Recorded)> PrepareAsync(Guid batchId, Address to, byte[] data, CancellationToken ct)
+    {
+        var estimate = await rpc.EstimateGasAsync(new CallRequest(to, data, Account), ct);
+        var gas = estimate + estimate * GasHeadroomPercent / 100;
+        var (tip, maxFee) = await MarketFeesAsync(ct);
+        return await store.RecordFirstAsync(batchId, Account,
+            c => rpc.GetTransactionCountAsync(Account, BlockTag.Pending, c),
+            nonce => new Eip1559Transaction(chainId, nonce, tip, maxFee, gas, to, BigInteger.Zero, data).Sign(manager.Key), ct);
+    }
+
+    /// <summary>Signs and records the replacement of a stuck attempt: same nonce and payload, higher fees.</summary>
+    public async Task<(RegistrationAttempt Attempt, bool Recorded)> PrepareReplacementAsync(RegistrationAttempt stuck, CancellationToken ct)
+    {
+        var old = stuck.Transaction.Transaction;
+        var (marketTip, marketMax) = await MarketFeesAsync(ct);
+        var tip = BigInteger.Max(Bump(old.MaxPriorityFeePerGas), marketTip);
+        var maxFee = BigInteger.Max(BigInteger.Max(Bump(old.MaxFeePerGas), marketMax), tip);
+        var replacement = (old with { MaxPriorityFeePerGas = tip, MaxFeePerGas = maxFee }).Sign(manager.Key);
+        return await store.RecordReplacementAsync(stuck, replacement, Account, ct);
+    }
+
+    /// <summary>Sends a recorded attempt; sending it again is harmless.</summary>
+    public async Task<BroadcastResult> BroadcastAsync(RegistrationAttempt attempt, CancellationToken ct)
+    {
+        try
+        {
+            var hash = await rpc.SendRawTransactionAsync(attempt.Transaction.Raw, ct);
+            if (hash != attempt.Hash) throw new InvalidOperationException($"node reported transaction hash {hash}, expected {attempt.Hash}");
+            return BroadcastResult.Accepted;
+        }
+        catch (RpcException e) when (Says(e, "already known") || Says(e, "known transaction") || Says(e, "already imported"))
+        {
+            return BroadcastResult.Accepted;
+        }
+        catch (RpcException e) when (Says(e, "nonce too low"))
+        {
+            return BroadcastResult.NonceUsed;
+        }
+    }
+
+    /// <summary>How many transactions of the manager account are mined: a nonce below it is used.</summary>
+    public Task<ulong> MinedNonceAsync(CancellationToken ct) => rpc.GetTransactionCountAsync(Account, BlockTag.Latest, ct);
+
+    public Task AbandonAsync(RegistrationAttempt attempt, CancellationToken ct) => store.AbandonAsync(attempt.BatchId, attempt.Nonce, ct);
+
+    private static bool Says(RpcException e, string text) => e.RpcMessage.Contains(text, StringComparison.OrdinalIgnoreCase);
+
+    private async Task<(BigInteger Tip, BigInteger MaxFee)> MarketFeesAsync(CancellationToken ct)
+    {
+        var block = await rpc.GetBlockByNumberAsync(BlockTag.Latest, ct) ?? throw new InvalidOperationException("the node has no latest block");
+        var baseFee = block.BaseFeePerGas ?? throw new InvalidOperationException("the chain has no base fee: EIP-1559 is not active");
+        BigInteger tip;
+        try
+        {
+            tip = await rpc.MaxPriorityFeePerGasAsync(ct);
+        }
+        catch (RpcException)
+        {
+            var history = await rpc.FeeHistoryAsync(5, BlockTag.Latest, [50], ct);
+            var rewards = history.Reward.Select(r => r.Count > 0 ? r[0] : BigInteger.Zero).Order().ToArray();
+            tip = rewards.Length > 0 ? rewards[rewards.Length / 2] : BigInteger.Zero;
+        }
+        return (tip, baseFee * 2 + tip);
+    }
+
+    private static BigInteger Bump(BigInteger fee)
+    {
+        var bumped = (fee * (100 + ReplacementBumpPercent) + 99) / 100;
+        return bumped > fee ? bumped : fee + 1;
+    }
+}

@@ -1,0 +1,139 @@
+using DvtBus.Contracts;
+using DvtBus.Ethereum.Transactions;
+using DvtBus.Operator.Registration;
+using DvtBus.Operator.Tests.Support;
+using DvtBus.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+
+namespace DvtBus.Operator.Tests.Registration;
+
+/// <summary>
+/// SubmitRegistration delivered more than once for one batch (redelivery, a retry after a crash, a
+/// second operator process) sends one registerValidators: counted by the vault's ValidatorRegistered
+/// events and the manager account's nonce on a real anvil, with the transactions recorded in PostgreSQL.
+/// </summary>
+[Trait("Category", "Devnet")]
+public sealed class NoDoubleSendTests(AnvilNode anvil) : IClassFixture<AnvilNode>
+{
+    private const int Validators = 2;
+
+    [Fact]
+    public async Task Submission_repeated_after_the_registration_sends_nothing_new()
+    {
+        await using var rig = await RegistrationRig.StartAsync(anvil, "twice", withSaga: false, stuckAfter: TimeSpan.FromMinutes(2), Validators);
+        var batch = await rig.DropAsync();
+        await rig.ApproveAsync(batch);
+
+        await rig.PublishSubmitAsync(batch);
+        var first = Assert.Single(await rig.RegisteredAsync(batch, 1));
+        await rig.PublishSubmitAsync(batch);
+        var both = await rig.RegisteredAsync(batch, 2);
+
+        Assert.All(both, r => Assert.Equal(first.TransactionHash, r.TransactionHash));
+        Assert.Equal(first.TransactionHash, Assert.Single(await rig.AttemptsAsync(batch)).Hash);
+        Assert.Equal(Validators, await rig.VaultRegistrationsAsync());
+        Assert.Equal(1UL, await rig.ManagerNonceAsync());
+        Assert.Single(rig.Log.Of<RegistrationTransactionSent>());
+    }
+
+    [Fact]
+    public async Task Two_deliveries_at_once_while_the_transaction_is_unmined_share_it()
+    {
+        await using var rig = await RegistrationRig.StartAsync(anvil, "together", withSaga: false, stuckAfter: TimeSpan.FromMinutes(2), Validators);
+        var batch = await rig.DropAsync();
+        await rig.ApproveAsync(batch);
+        await rig.SetAutomineAsync(false);
+        try
+        {
+            await Task.WhenAll(rig.PublishSubmitAsync(batch), rig.PublishSubmitAsync(batch));
+            await RegistrationRig.UntilAsync(async () => await rig.AttemptsAsync(batch) is [var a] && await rig.KnownAsync(a.Hash), "the transaction in the node's pool");
+            await rig.MineAsync();
+        }
+        finally
+        {
+            await rig.SetAutomineAsync(true);
+        }
+        var both = await rig.RegisteredAsync(batch, 2);
+
+        var attempt = Assert.Single(await rig.AttemptsAsync(batch));
+        Assert.All(both, r => Assert.Equal(attempt.Hash, r.TransactionHash));
+        Assert.Equal(Validators, await rig.VaultRegistrationsAsync());
+        Assert.Equal(1UL, await rig.ManagerNonceAsync());
+    }
+
+    /// <summary>
+    /// The first delivery recorded its transaction (and, in one case, broadcast it) and then died before
+    /// anything else. The retry must find that transaction, send those same bytes, and wait for it.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Retry_after_a_crash_finds_the_recorded_transaction_and_waits_for_it(bool broadcastBeforeCrash)
+    {
+        await using var rig = await RegistrationRig.StartAsync(anvil, "crash-" + broadcastBeforeCrash, withSaga: false, stuckAfter: TimeSpan.FromMinutes(2), Validators);
+        var batch = await rig.DropAsync();
+        await rig.ApproveAsync(batch);
+        await rig.SetAutomineAsync(false);
+        RegistrationAttempt first;
+        try
+        {
+            var manager = rig.Services.GetRequiredService<ManagerKey>();
+            var approved = await rig.Services.GetRequiredService<ApprovalStore>().LoadAsync(batch, CancellationToken.None);
+            var call = SubmitRegistrationConsumer.RegisterValidatorsCall(rig.Services.GetRequiredService<VaultChain>(), manager, approved!,
+                await rig.Batches.ValidatorsAsync(batch, CancellationToken.None));
+            var sender = new RegistrationSender(rig.Rpc, manager, rig.Network.ChainId, new RegistrationTransactionStore(rig.Db));
+            (first, var recorded) = await sender.PrepareAsync(batch, rig.Devnet.Vault, call, CancellationToken.None);
+            Assert.True(recorded);
+            if (broadcastBeforeCrash) Assert.Equal(BroadcastResult.Accepted, await sender.BroadcastAsync(first, CancellationToken.None));
+            Assert.Equal(broadcastBeforeCrash, await rig.KnownAsync(first.Hash));
+
+            await rig.PublishSubmitAsync(batch);
+            // The retry sends the recorded bytes again (its last step before it waits), and they are in the pool.
+            var before = broadcastBeforeCrash ? 1 : 0;
+            await RegistrationRig.UntilAsync(() => Task.FromResult(rig.Tap.Broadcasts(first.Transaction.Raw) > before), "the retry sending the recorded transaction");
+            Assert.True(await rig.KnownAsync(first.Hash));
+            Assert.Empty(rig.Log.Of<ValidatorsRegistered>());
+            await rig.MineAsync();
+        }
+        finally
+        {
+            await rig.SetAutomineAsync(true);
+        }
+
+        var registered = Assert.Single(await rig.RegisteredAsync(batch, 1));
+        Assert.Equal(first.Hash, registered.TransactionHash);
+        // Taken up unmined: the retry announced it (a retry finding it already mined would not).
+        Assert.Equal(first.Hash, Assert.Single(rig.Log.Of<RegistrationTransactionSent>()).TransactionHash);
+        Assert.Equal(broadcastBeforeCrash ? 2 : 1, rig.Tap.Broadcasts(first.Transaction.Raw));
+        Assert.Equal(first.Hash, Assert.Single(await rig.AttemptsAsync(batch)).Hash);
+        Assert.Equal(Validators, await rig.VaultRegistrationsAsync());
+        Assert.Equal(1UL, await rig.ManagerNonceAsync());
+    }
+
+    [Fact]
+    public async Task Validators_registered_by_a_transaction_not_of_the_batch_fail_it_with_that_reason()
+    {
+        await using var rig = await RegistrationRig.StartAsync(anvil, "elsewhere", withSaga: false, stuckAfter: TimeSpan.FromMinutes(2), Validators);
+        var batch = await rig.DropAsync();
+        await rig.ApproveAsync(batch);
+        // The same registration sent by hand with the manager key, outside the operator's records.
+        var manager = rig.Services.GetRequiredService<ManagerKey>();
+        var approved = await rig.Services.GetRequiredService<ApprovalStore>().LoadAsync(batch, CancellationToken.None);
+        var call = SubmitRegistrationConsumer.RegisterValidatorsCall(rig.Services.GetRequiredService<VaultChain>(), manager, approved!,
+            await rig.Batches.ValidatorsAsync(batch, CancellationToken.None));
+        var byHand = await new TransactionSender(rig.Rpc, manager.Key, rig.Network.ChainId).SendAndWaitAsync(new TransactionRequest(rig.Devnet.Vault, call));
+        Assert.True(byHand.Succeeded);
+
+        await rig.PublishSubmitAsync(batch);
+
+        var failed = await rig.PublishedAsync<RegistrationFailed>(m => m.BatchId == batch);
+        Assert.Equal("transaction", failed.Stage);
+        Assert.StartsWith($"{Validators} of the batch's {Validators} validators are already deposited on chain by a transaction that is not this batch's", failed.Reason,
+            StringComparison.Ordinal);
+        Assert.Empty(await rig.AttemptsAsync(batch));
+        Assert.Empty(rig.Log.Of<ValidatorsRegistered>());
+        Assert.Equal(Validators, await rig.VaultRegistrationsAsync());
+        Assert.Equal(1UL, await rig.ManagerNonceAsync());
+    }
+}

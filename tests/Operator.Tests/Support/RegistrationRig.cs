@@ -1,0 +1,313 @@
+using DvtBus.Contracts;
+using DvtBus.Crypto.Consensus;
+using DvtBus.Crypto.Encryption;
+using DvtBus.Ethereum.Rpc;
+using DvtBus.Ethereum.StakeWise;
+using DvtBus.Hosting;
+using DvtBus.Keystores;
+using DvtBus.Operator.Batches;
+using DvtBus.Operator.Deposits;
+using DvtBus.Operator.Intake;
+using DvtBus.Operator.Registration;
+using DvtBus.Primitives;
+using DvtBus.Sagas;
+using DvtBus.TestSupport;
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Xunit;
+
+namespace DvtBus.Operator.Tests.Support;
+
+/// <summary>
+/// One vault registration on a real anvil (the devnet contracts, freshly deployed, and a manager key of
+/// the rig's own so that its nonce counts only this rig's transactions), a fresh PostgreSQL database,
+/// the devnet's oracles over HTTP, and the operator's consumers on MassTransit's in-memory test harness.
+/// The rig plays the relayer: real exit signatures, re-shared 2 of 3 and ECIES-encrypted to the oracles.
+/// With the saga, a dropped file runs the whole path by itself; without it, the test drives the
+/// approval and submission commands and reads what the consumers publish.
+/// </summary>
+public sealed class RegistrationRig : IAsyncDisposable
+{
+    public const int OracleThreshold = 2;
+
+    private readonly AnvilNode _anvil;
+    private readonly string _root;
+    private readonly string[] _validatorLabels;
+    private ServiceProvider _provider = null!;
+
+    private RegistrationRig(AnvilNode anvil, string root, DevnetDeployment devnet, Network network, DevOracles oracles, NpgsqlDataSource db, string[] validatorLabels)
+    {
+        _anvil = anvil;
+        _root = root;
+        Devnet = devnet;
+        Network = network;
+        Oracles = oracles;
+        Db = db;
+        _validatorLabels = validatorLabels;
+    }
+
+    /// <summary>Every message published on the bus since the rig started.</summary>
+    public MessageLog Log { get; } = new();
+
+    /// <summary>Every JSON-RPC request the operator's client sent to anvil, in order.</summary>
+    public RpcTap Tap { get; } = new();
+
+    public DevnetDeployment Devnet { get; }
+    public Network Network { get; }
+    public DevOracles Oracles { get; }
+    public NpgsqlDataSource Db { get; }
+    public ITestHarness Harness { get; private set; } = null!;
+    public IServiceProvider Services => _provider;
+    public BatchStore Batches => _provider.GetRequiredService<BatchStore>();
+    public EthRpcClient Rpc => _provider.GetRequiredService<EthRpcClient>();
+
+    /// <param name="name">Makes the rig's keys (manager, oracles, validators) its own.</param>
+    public static async Task<RegistrationRig> StartAsync(AnvilNode anvil, string name, bool withSaga, TimeSpan stuckAfter, int validators = 2)
+    {
+        var oracleLabels = Enumerable.Range(0, 3).Select(i => $"{name}-oracle-{i}").ToArray();
+        var validatorLabels = Enumerable.Range(0, validators).Select(i => $"{name}-v{i}").ToArray();
+        using var manager = DevnetDeployment.Key(name + "-manager");
+        var devnet = await DevnetDeployment.DeployAsync(anvil, oracleLabels.Select(DevOracles.AddressOf), OracleThreshold, manager.Address);
+        await anvil.RequestAsync("anvil_setBalance", manager.Address.ToString(), "0x3635C9ADC5DEA00000");
+        var network = DepositFiles.Devnet(devnet.DepositContract, devnet.ChainId);
+        var oracles = await DevOracles.StartAsync(oracleLabels, OracleThreshold, network, devnet.Keeper, anvil.Uri);
+        var root = Path.Combine(Path.GetTempPath(), "dvt-operator-rig-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(root);
+        var options = new OperatorOptions
+        {
+            Folder = Path.Combine(root, "deposits"),
+            Vault = devnet.Vault.ToString(),
+            Keeper = devnet.Keeper.ToString(),
+            RpcUrl = anvil.Url,
+            Oracles = oracles.Urls.Select(u => new OracleEndpoint { Url = u }).ToList(),
+            OracleTimeout = TimeSpan.FromSeconds(20),
+            ManagerKeystore = Path.Combine(root, "manager.json"),
+            ManagerPasswordFile = Path.Combine(root, "manager.txt"),
+            StuckAfter = stuckAfter,
+        };
+        await File.WriteAllBytesAsync(options.ManagerPasswordFile, "rig password\n"u8.ToArray());
+        using (var password = KeystorePassword.ReadFile(options.ManagerPasswordFile))
+            await File.WriteAllTextAsync(options.ManagerKeystore, EthereumKeystore.Encrypt(
+                System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"operator-test-eth-{name}-manager")),
+                password, new KdfOptions(KdfFunction.Pbkdf2, 1000)).ToJson());
+
+        var db = NpgsqlDataSource.Create(await TestServices.CreateDatabaseAsync("operator_rig"));
+        await new PostgresMigrator(db, "operator", PostgresMigrator.FromAssembly(typeof(OperatorOptions).Assembly)).MigrateAsync();
+        var rig = new RegistrationRig(anvil, root, devnet, network, oracles, db, validatorLabels);
+        rig._provider = Configure(anvil, options, network, db, new Relayer(network, validatorLabels, oracleLabels), withSaga, rig.Tap).BuildServiceProvider(true);
+        rig.Harness = rig._provider.GetRequiredService<ITestHarness>();
+        await rig.Harness.Start();
+        rig.Harness.Bus.ConnectPublishObserver(rig.Log);
+        rig._provider.GetRequiredService<DepositFolder>().Create();
+        return rig;
+    }
+
+    /// <summary>Drops a deposit-data file of the rig's validators into the inbox, takes it in, and returns its one batch.</summary>
+    public async Task<Guid> DropAsync(string fileName = "deposit_data-rig.json")
+    {
+        var folder = _provider.GetRequiredService<DepositFolder>();
+        var entries = _validatorLabels.Select(l => DepositFiles.Entry(Network, Devnet.Vault, l)).ToList();
+        await File.WriteAllTextAsync(Path.Combine(folder.Inbox, fileName), DepositFiles.Json(Network, entries));
+        var watcher = new FolderWatcher(folder, _provider.GetRequiredService<DepositIntake>(), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(10),
+            NullLogger<FolderWatcher>.Instance);
+        for (var i = 0; i < 10 && await watcher.ScanAsync(CancellationToken.None); i++) { }
+        return Assert.Single(Log.Of<DepositFileAccepted>(), m => m.FileName == fileName).BatchId;
+    }
+
+    /// <summary>Without the saga: the relayer's shards for indexes 0.. stored, then the approvals collected from the oracles.</summary>
+    public async Task ApproveAsync(Guid batchId)
+    {
+        var store = _provider.GetRequiredService<ExitSignatureStore>();
+        var relayer = _provider.GetRequiredService<Relayer>();
+        var validators = await Batches.ValidatorsAsync(batchId, CancellationToken.None);
+        for (var i = 0; i < validators.Count; i++)
+            await store.StoreAsync(relayer.Shards(validators[i].PublicKey, (ulong)i), CancellationToken.None);
+        await Harness.Bus.Publish(new CollectOracleApprovals { BatchId = batchId, StartIndex = 0 });
+        await PublishedAsync<OracleApprovalsCollected>(m => m.BatchId == batchId);
+    }
+
+    public Task PublishSubmitAsync(Guid batchId) => Harness.Bus.Publish(new SubmitRegistration { BatchId = batchId, StartIndex = 0 });
+
+    /// <summary>Waits until a <typeparamref name="T"/> matching <paramref name="match"/> was published; a consumer's fault fails at once.</summary>
+    public async Task<T> PublishedAsync<T>(Func<T, bool> match) where T : class
+    {
+        T? found = null;
+        await UntilAsync(() =>
+        {
+            Assert.True(Log.Of<Fault>().Count == 0, "a consumer failed: " + Faults());
+            found = Log.Of<T>().FirstOrDefault(match);
+            return Task.FromResult(found is not null);
+        }, typeof(T).Name);
+        return found!;
+    }
+
+    /// <summary>Waits until <paramref name="count"/> ValidatorsRegistered for the batch were published; a consumer's fault fails at once.</summary>
+    public async Task<IReadOnlyList<ValidatorsRegistered>> RegisteredAsync(Guid batchId, int count)
+    {
+        await UntilAsync(() =>
+        {
+            Assert.True(Log.Of<Fault>().Count == 0, "a consumer failed: " + Faults());
+            return Task.FromResult(Registered(batchId).Count >= count);
+        }, $"{count} ValidatorsRegistered");
+        return Registered(batchId);
+    }
+
+    private List<ValidatorsRegistered> Registered(Guid batchId) => Log.Of<ValidatorsRegistered>().Where(m => m.BatchId == batchId).ToList();
+
+    /// <summary>Polls until <paramref name="done"/> holds (bounded: a test that waits in vain fails with <paramref name="what"/>).</summary>
+    public static async Task UntilAsync(Func<Task<bool>> done, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (!await done())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("gave up waiting: " + what);
+            await Task.Delay(100);
+        }
+    }
+
+    public string Faults() =>
+        string.Join(" | ", Log.Of<Fault>().Select(f => string.Join("; ", f.Exceptions.Select(Describe))));
+
+    private static string Describe(ExceptionInfo e) => $"{e.ExceptionType}: {e.Message}{(e.InnerException is { } inner ? " <- " + Describe(inner) : "")}";
+
+    public Task<IReadOnlyList<RegistrationAttempt>> AttemptsAsync(Guid batchId) => new RegistrationTransactionStore(Db).LiveAsync(batchId, CancellationToken.None);
+
+    /// <summary>ValidatorRegistered events the vault emitted: one per validator of every registerValidators that went through.</summary>
+    public async Task<int> VaultRegistrationsAsync() =>
+        (await Rpc.GetLogsAsync(LogFilter.ForEvent(Devnet.Vault, StakeWiseCalls.ValidatorRegistered), BlockTag.Number(0), BlockTag.Latest)).Count;
+
+    /// <summary>Transactions the manager account has mined.</summary>
+    public Task<ulong> ManagerNonceAsync() =>
+        Rpc.GetTransactionCountAsync(_provider.GetRequiredService<ManagerKey>().Key.Address, BlockTag.Latest);
+
+    public Task SetAutomineAsync(bool on) => _anvil.RequestAsync("evm_setAutomine", on);
+
+    public Task MineAsync() => _anvil.RequestAsync("evm_mine");
+
+    /// <summary>Whether the node knows the transaction (in its pool or mined).</summary>
+    public async Task<bool> KnownAsync(Bytes32 hash) =>
+        (await _anvil.RequestAsync("eth_getTransactionByHash", hash.ToString())).ValueKind != System.Text.Json.JsonValueKind.Null;
+
+    private static ServiceCollection Configure(
+        AnvilNode anvil, OperatorOptions options, Network network, NpgsqlDataSource db, Relayer relayer, bool withSaga, RpcTap tap)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        services.AddMetrics();
+        services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
+        services.AddSingleton(network);
+        services.AddSingleton(db);
+        services.AddSingleton<OperatorMetrics>();
+        services.AddSingleton<BatchStore>();
+        services.AddSingleton(_ => new EthRpcClient(new HttpClient(tap), anvil.Uri));
+        services.AddSingleton(sp => new DepositIndex(db, sp.GetRequiredService<EthRpcClient>(), network, 0, 1000));
+        services.AddSingleton(new DepositFolder(options.Folder));
+        services.AddSingleton(sp => new DepositIntake(sp.GetRequiredService<DepositFolder>(), db, network, Address.Parse(options.Vault), options.MaxBatchSize,
+            sp.GetRequiredService<DepositIndex>(), sp.GetRequiredService<IBus>(), sp.GetRequiredService<OperatorMetrics>(), NullLogger<DepositIntake>.Instance));
+        services.AddRegistration();
+        services.AddSingleton(new DurableTimeouts(OperatorRegistration.Schema, DurableStageTimeouts.MessageTypes));
+        services.AddSingleton(relayer);
+        services.AddMassTransitTestHarness(bus =>
+        {
+            if (withSaga)
+            {
+                bus.AddOperatorConsumers();
+                bus.AddConsumer<RelayerStandIn>();
+            }
+            else
+            {
+                bus.AddConsumer<CollectOracleApprovalsConsumer, CollectOracleApprovalsConsumerDefinition>();
+                bus.AddConsumer<SubmitRegistrationConsumer, SubmitRegistrationConsumerDefinition>();
+            }
+        });
+        services.Configure<TestHarnessOptions>(o => o.TestTimeout = TimeSpan.FromSeconds(90));
+        return services;
+    }
+
+    /// <summary>
+    /// Every message published on the rig's bus, as it happens. The harness's own lists wait for a quiet
+    /// bus before they answer, and a bus with a consumer waiting for a transaction is never quiet.
+    /// </summary>
+    public sealed class MessageLog : IPublishObserver
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<object> _messages = new();
+
+        public IReadOnlyList<T> Of<T>() where T : class => _messages.OfType<T>().ToList();
+
+        public Task PrePublish<T>(PublishContext<T> context) where T : class => Task.CompletedTask;
+
+        public Task PostPublish<T>(PublishContext<T> context) where T : class
+        {
+            _messages.Enqueue(context.Message);
+            return Task.CompletedTask;
+        }
+
+        public Task PublishFault<T>(PublishContext<T> context, Exception exception) where T : class => Task.CompletedTask;
+    }
+
+    /// <summary>Passes every request on to the node and keeps its body: how a test sees what the operator asked.</summary>
+    public sealed class RpcTap() : DelegatingHandler(new HttpClientHandler())
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _requests = new();
+
+        public IReadOnlyList<string> Requests => _requests.ToArray();
+
+        /// <summary>How many eth_sendRawTransaction carried exactly these bytes.</summary>
+        public int Broadcasts(byte[] raw) =>
+            Requests.Count(r => r.Contains("\"eth_sendRawTransaction\"", StringComparison.Ordinal) && r.Contains(Hex.Encode(raw), StringComparison.OrdinalIgnoreCase));
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.Content is { } content) _requests.Enqueue(await content.ReadAsStringAsync(cancellationToken));
+            return await base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    /// <summary>The relayer's part for the rig's validators: the full exit signature, re-shared for the oracles and encrypted to each.</summary>
+    public sealed class Relayer(Network network, IReadOnlyList<string> validatorLabels, IReadOnlyList<string> oracleLabels)
+    {
+        public SignatureReady Shards(BlsPublicKey validator, ulong index)
+        {
+            var label = validatorLabels.Single(l => DepositFiles.Key(l).PublicKey == validator);
+            using var secret = DepositFiles.Key(label);
+            var exit = ExitSigning.Exit(network, index);
+            var signature = ExitSigning.Sign(network, secret, exit);
+            var shards = Bls.BlsThreshold.Reshare(signature, validator, ExitSigning.SigningRoot(network, exit).Span, OracleThreshold, oracleLabels.Count);
+            return new SignatureReady
+            {
+                ExitId = ExitId.For(network.Name, validator, index),
+                Network = network.Name,
+                ValidatorPublicKey = validator,
+                ValidatorIndex = index,
+                Epoch = exit.Epoch,
+                OracleThreshold = OracleThreshold,
+                PublicKeyShards = shards.PublicKeys,
+                EncryptedExitSignatures = shards.Signatures.Select((s, k) =>
+                    EncryptedExitSignature.From(Ecies.Encrypt(DevOracles.PublicKeyOf(oracleLabels[k]), s.Span))).ToList(),
+            };
+        }
+    }
+
+    /// <summary>With the saga: answers ExitRequested as the relayer would, with SignatureReady per validator.</summary>
+    public sealed class RelayerStandIn(Relayer relayer) : IConsumer<ExitRequested>
+    {
+        public async Task Consume(ConsumeContext<ExitRequested> context)
+        {
+            foreach (var exit in context.Message.Validators)
+                await context.Publish(relayer.Shards(exit.PublicKey, exit.ValidatorIndex));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Harness.Stop();
+        await _provider.DisposeAsync();
+        await Oracles.DisposeAsync();
+        await Db.DisposeAsync();
+        Directory.Delete(_root, recursive: true);
+    }
+}
