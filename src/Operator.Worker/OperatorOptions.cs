@@ -51,6 +51,12 @@ public sealed class OperatorOptions
     /// <summary>How long a registration transaction may stay unmined before it is replaced with higher fees.</summary>
     public TimeSpan StuckAfter { get; set; } = TimeSpan.FromMinutes(3);
 
+    /// <summary>
+    /// The most a registration transaction may pay per gas, in gwei: the first transaction's max fee is
+    /// capped to it, and a stuck one is not replaced once the raised fees would pass it (it keeps waiting).
+    /// </summary>
+    public decimal MaxFeePerGasGwei { get; set; } = 100;
+
     /// <summary>How long a batch waits for its validators' exit signatures before the exits are requested again.</summary>
     public TimeSpan ShareCollectionTimeout { get; set; } = TimeSpan.FromMinutes(15);
 
@@ -111,6 +117,7 @@ internal sealed class OperatorOptionsValidator : IValidateOptions<OperatorOption
         if (!File.Exists(o.ManagerKeystore)) failures.Add("Operator:ManagerKeystore must name the validators manager's keystore v3 file");
         if (!File.Exists(o.ManagerPasswordFile)) failures.Add("Operator:ManagerPasswordFile must name the keystore's password file");
         if (o.StuckAfter < TimeSpan.FromSeconds(1)) failures.Add("Operator:StuckAfter must be at least a second");
+        if (o.MaxFeePerGasGwei is <= 0 or > 100_000) failures.Add($"Operator:MaxFeePerGasGwei {o.MaxFeePerGasGwei} must be above 0 and at most 100000");
         if (o.Confirmations is < 1 or > 64) failures.Add($"Operator:Confirmations {o.Confirmations} must be 1 to 64");
         if (o.ShareCollectionTimeout < TimeSpan.FromSeconds(1)) failures.Add("Operator:ShareCollectionTimeout must be at least a second");
         if (o.ShareCollectionRounds is < 1 or > 100) failures.Add($"Operator:ShareCollectionRounds {o.ShareCollectionRounds} must be 1 to 100");

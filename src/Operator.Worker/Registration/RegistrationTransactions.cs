@@ -142,9 +142,11 @@ public enum BroadcastResult
 /// Signs the validators manager's registerValidators transactions, records each in
 /// <see cref="RegistrationTransactionStore"/> and only then broadcasts it. Gas is the node's estimate
 /// plus 20 %, the tip eth_maxPriorityFeePerGas (fee history as fallback), the max fee twice the base fee
-/// plus the tip; a replacement raises both fees by 15 % and never below what the market asks now.
+/// plus the tip; a replacement raises both fees by 15 % and never below what the market asks now. No fee
+/// ever passes <paramref name="maxFeePerGas"/>: the first max fee is capped to it, and a replacement that
+/// would pass it is not made.
 /// </summary>
-public sealed class RegistrationSender(EthRpcClient rpc, ManagerKey manager, ulong chainId, RegistrationTransactionStore store)
+public sealed class RegistrationSender(EthRpcClient rpc, ManagerKey manager, ulong chainId, RegistrationTransactionStore store, BigInteger maxFeePerGas)
 {
     private const int GasHeadroomPercent = 20;
     private const int ReplacementBumpPercent = 15;
@@ -161,19 +163,25 @@ public sealed class RegistrationSender(EthRpcClient rpc, ManagerKey manager, ulo
     {
         var estimate = await rpc.EstimateGasAsync(new CallRequest(to, data, Account), ct);
         var gas = estimate + estimate * GasHeadroomPercent / 100;
-        var (tip, maxFee) = await MarketFeesAsync(ct);
+        var (marketTip, marketMax) = await MarketFeesAsync(ct);
+        var maxFee = BigInteger.Min(marketMax, maxFeePerGas);
+        var tip = BigInteger.Min(marketTip, maxFee);
         return await store.RecordFirstAsync(batchId, Account,
             c => rpc.GetTransactionCountAsync(Account, BlockTag.Pending, c),
             nonce => new Eip1559Transaction(chainId, nonce, tip, maxFee, gas, to, BigInteger.Zero, data).Sign(manager.Key), ct);
     }
 
-    /// <summary>Signs and records the replacement of a stuck attempt: same nonce and payload, higher fees.</summary>
-    public async Task<(RegistrationAttempt Attempt, bool Recorded)> PrepareReplacementAsync(RegistrationAttempt stuck, CancellationToken ct)
+    /// <summary>
+    /// Signs and records the replacement of a stuck attempt: same nonce and payload, higher fees; null when
+    /// the raised fees would pass the cap (nodes refuse a replacement that raises them less).
+    /// </summary>
+    public async Task<(RegistrationAttempt Attempt, bool Recorded)?> PrepareReplacementAsync(RegistrationAttempt stuck, CancellationToken ct)
     {
         var old = stuck.Transaction.Transaction;
+        if (Bump(old.MaxFeePerGas) > maxFeePerGas) return null;
         var (marketTip, marketMax) = await MarketFeesAsync(ct);
-        var tip = BigInteger.Max(Bump(old.MaxPriorityFeePerGas), marketTip);
-        var maxFee = BigInteger.Max(BigInteger.Max(Bump(old.MaxFeePerGas), marketMax), tip);
+        var maxFee = BigInteger.Min(BigInteger.Max(Bump(old.MaxFeePerGas), marketMax), maxFeePerGas);
+        var tip = BigInteger.Min(BigInteger.Max(Bump(old.MaxPriorityFeePerGas), marketTip), maxFee);
         var replacement = (old with { MaxPriorityFeePerGas = tip, MaxFeePerGas = maxFee }).Sign(manager.Key);
         return await store.RecordReplacementAsync(stuck, replacement, Account, ct);
     }

@@ -28,7 +28,10 @@ internal sealed class SubmitRegistrationConsumer(
     IValidatorIndexSource indexes, BatchStore batches, ApprovalStore approvals, VaultChain chain, ManagerKey manager,
     DepositIndex deposits, NpgsqlDataSource db, OperatorMetrics metrics, IOptions<OperatorOptions> options) : IConsumer<SubmitRegistration>
 {
-    private readonly RegistrationSender _sender = new(chain.Rpc, manager, chain.Network.ChainId, new RegistrationTransactionStore(db));
+    private readonly RegistrationSender _sender = new(chain.Rpc, manager, chain.Network.ChainId, new RegistrationTransactionStore(db),
+        Gwei(options.Value.MaxFeePerGasGwei));
+
+    internal static System.Numerics.BigInteger Gwei(decimal gwei) => new(decimal.Round(gwei * 1_000_000_000m, 0));
 
     public async Task Consume(ConsumeContext<SubmitRegistration> context)
     {
@@ -155,7 +158,9 @@ internal sealed class SubmitRegistrationConsumer(
             }
             if (await MinedAsync(all, ct) is not null) continue;
 
-            var (replacement, recorded) = await _sender.PrepareReplacementAsync(all[^1], ct);
+            // At the fee cap a stuck transaction keeps waiting with the fees it has.
+            if (await _sender.PrepareReplacementAsync(all[^1], ct) is not { } prepared) continue;
+            var (replacement, recorded) = prepared;
             if (all.All(a => a.Attempt != replacement.Attempt)) all.Add(replacement);
             if (await _sender.BroadcastAsync(replacement, ct) == BroadcastResult.Accepted && recorded)
             {

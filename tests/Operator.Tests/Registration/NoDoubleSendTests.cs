@@ -82,7 +82,7 @@ public sealed class NoDoubleSendTests(AnvilNode anvil) : IClassFixture<AnvilNode
             var approved = await rig.Services.GetRequiredService<ApprovalStore>().LoadAsync(batch, CancellationToken.None);
             var call = SubmitRegistrationConsumer.RegisterValidatorsCall(rig.Services.GetRequiredService<VaultChain>(), manager, approved!,
                 await rig.Batches.ValidatorsAsync(batch, CancellationToken.None));
-            var sender = new RegistrationSender(rig.Rpc, manager, rig.Network.ChainId, new RegistrationTransactionStore(rig.Db));
+            var sender = new RegistrationSender(rig.Rpc, manager, rig.Network.ChainId, new RegistrationTransactionStore(rig.Db), SubmitRegistrationConsumer.Gwei(100));
             (first, var recorded) = await sender.PrepareAsync(batch, rig.Devnet.Vault, call, CancellationToken.None);
             Assert.True(recorded);
             if (broadcastBeforeCrash) Assert.Equal(BroadcastResult.Accepted, await sender.BroadcastAsync(first, CancellationToken.None));
