@@ -4,6 +4,7 @@ using DvtBus.Hosting;
 using DvtBus.Operator.Batches;
 using MassTransit;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace DvtBus.Operator.Registration;
 
@@ -11,15 +12,18 @@ namespace DvtBus.Operator.Registration;
 /// Looks a registering batch's transactions up on chain when its receipt is overdue: a confirmed one
 /// registers the batch, a reverted one fails it, and one still unmined or too shallow is left for the
 /// next check. It only reads: a missing receipt is never a reason to send again (that could register twice).
+/// The transactions are those the saga heard of and those recorded in PostgreSQL before their broadcast:
+/// the announcement of one still being waited for may not have reached the saga yet.
 /// </summary>
-internal sealed class CheckRegistrationReceiptConsumer(EthRpcClient rpc, BatchStore batches, IOptions<OperatorOptions> options)
+internal sealed class CheckRegistrationReceiptConsumer(EthRpcClient rpc, BatchStore batches, NpgsqlDataSource db, IOptions<OperatorOptions> options)
     : IConsumer<CheckRegistrationReceipt>
 {
     public async Task Consume(ConsumeContext<CheckRegistrationReceipt> context)
     {
         var check = context.Message;
         var ct = context.CancellationToken;
-        foreach (var hash in check.TransactionHashes)
+        var recorded = await new RegistrationTransactionStore(db).LiveAsync(check.BatchId, ct);
+        foreach (var hash in check.TransactionHashes.Concat(recorded.Select(a => a.Hash)).Distinct())
         {
             // Same-nonce replacements: at most one of them can ever be mined.
             if (await rpc.GetTransactionReceiptAsync(hash, ct) is not { } receipt) continue;

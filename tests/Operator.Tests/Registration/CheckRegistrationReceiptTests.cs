@@ -1,7 +1,9 @@
 using Dapper;
 using DvtBus.Contracts;
 using DvtBus.Crypto.Deposits;
+using DvtBus.Ethereum.Crypto;
 using DvtBus.Ethereum.Rpc;
+using DvtBus.Ethereum.Transactions;
 using DvtBus.Hosting;
 using DvtBus.Operator.Batches;
 using DvtBus.Operator.Registration;
@@ -64,6 +66,26 @@ public sealed class CheckRegistrationReceiptTests(AnvilNode anvil) : IClassFixtu
         Assert.Empty(rig.Harness.Published.Select<ValidatorsRegistered>());
     }
 
+    [Fact]
+    public async Task A_transaction_recorded_before_its_broadcast_is_found_though_the_saga_never_heard_of_it()
+    {
+        await using var rig = await Rig.StartAsync(anvil, confirmations: 1);
+        using var key = EthPrivateKey.FromBytes(Hex.Decode(anvil.DevPrivateKeys[3]));
+        var store = new RegistrationTransactionStore(rig.Db);
+        var (attempt, recorded) = await store.RecordFirstAsync(rig.BatchId, key.Address,
+            ct => rig.Rpc.GetTransactionCountAsync(key.Address, BlockTag.Pending, ct),
+            nonce => new Eip1559Transaction(31337, nonce, 1_000_000_000, 10_000_000_000, 21_000, Address.Parse(anvil.DevAccounts[4]),
+                System.Numerics.BigInteger.Zero, []).Sign(key), CancellationToken.None);
+        Assert.True(recorded);
+        await rig.Rpc.SendRawTransactionAsync(attempt.Transaction.Raw);
+        var mined = await rig.Rpc.WaitForReceiptAsync(attempt.Hash, 1);
+
+        await rig.CheckAsync();
+
+        var registered = Assert.Single(rig.Harness.Published.Select<ValidatorsRegistered>()).Context.Message;
+        Assert.Equal((rig.BatchId, attempt.Hash, mined.BlockNumber), (registered.BatchId, registered.TransactionHash, registered.BlockNumber));
+    }
+
     private sealed class Rig : IAsyncDisposable
     {
         private readonly ServiceProvider _provider;
@@ -81,6 +103,7 @@ public sealed class CheckRegistrationReceiptTests(AnvilNode anvil) : IClassFixtu
         public Guid BatchId { get; }
         public IReadOnlyList<DepositValidator> Validators { get; }
         public EthRpcClient Rpc { get; }
+        public NpgsqlDataSource Db => _provider.GetRequiredService<NpgsqlDataSource>();
 
         public static async Task<Rig> StartAsync(AnvilNode anvil, int confirmations)
         {
