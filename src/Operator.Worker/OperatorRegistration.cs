@@ -76,8 +76,7 @@ public static class OperatorRegistration
         services.AddSingleton<ApprovalStore>();
         services.AddSingleton<IBatchProgress, BatchProgress>();
         services.AddSingleton<IValidatorIndexSource, FreshValidatorIndex>();
-        services.AddSingleton(sp => new ManagerKey(Options(sp).ManagerKeystore, Options(sp).ManagerPasswordFile,
-            sp.GetRequiredService<EthRpcClient>(), sp.GetRequiredService<Network>().ChainId));
+        services.AddSingleton(sp => new ManagerKey(Options(sp).ManagerKeystore, Options(sp).ManagerPasswordFile));
         services.AddHttpClient<OracleClient, OracleClient>((http, sp) => new OracleClient(http,
             Options(sp).Oracles.Select(o => new Uri(o.Url)).ToList(), Options(sp).OracleTimeout, sp.GetRequiredService<ILogger<OracleClient>>()));
         services.AddScoped<RequestExitsActivity>();

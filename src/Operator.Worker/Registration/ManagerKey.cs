@@ -1,26 +1,23 @@
 using DvtBus.Ethereum.Crypto;
-using DvtBus.Ethereum.Rpc;
-using DvtBus.Ethereum.Transactions;
 using DvtBus.Keystores;
 
 namespace DvtBus.Operator.Registration;
 
 /// <summary>
-/// The validators manager's key, decrypted once from its keystore v3 and password file (read as raw
-/// bytes: a trailing newline is part of the password), and the one transaction sender that uses it,
-/// so that its local nonce counter sees every registration.
+/// The validators manager's key, decrypted once, at first use, from its keystore v3 and password file
+/// (read as raw bytes: a trailing newline is part of the password). Transactions are signed by
+/// <see cref="RegistrationSender"/>, which records each before it is broadcast.
 /// </summary>
-public sealed class ManagerKey(string keystoreFile, string passwordFile, EthRpcClient rpc, ulong chainId) : IDisposable
+public sealed class ManagerKey(string keystoreFile, string passwordFile) : IDisposable
 {
-    private readonly Lazy<(EthPrivateKey Key, TransactionSender Sender)> _loaded = new(() =>
+    private readonly Lazy<EthPrivateKey> _key = new(() =>
     {
         var keystore = EthereumKeystore.Load(keystoreFile);
         using var password = KeystorePassword.ReadFile(passwordFile);
         var secret = keystore.DecryptPrivateKey(password);
         try
         {
-            var key = EthPrivateKey.FromBytes(secret);
-            return (key, new TransactionSender(rpc, key, chainId));
+            return EthPrivateKey.FromBytes(secret);
         }
         finally
         {
@@ -28,13 +25,11 @@ public sealed class ManagerKey(string keystoreFile, string passwordFile, EthRpcC
         }
     });
 
-    public EthPrivateKey Key => _loaded.Value.Key;
-
-    public TransactionSender Sender => _loaded.Value.Sender;
+    public EthPrivateKey Key => _key.Value;
 
     public void Dispose()
     {
-        if (_loaded.IsValueCreated) _loaded.Value.Key.Dispose();
+        if (_key.IsValueCreated) _key.Value.Dispose();
     }
 
     public override string ToString() => "ManagerKey(redacted)";
