@@ -31,7 +31,7 @@ public sealed class OperatorProcess : IAsyncDisposable
     private readonly List<IHost> _running = [];
 
     private OperatorProcess(string root, string virtualHost, string database, DevnetDeployment devnet, Network network, string managerLabel,
-        IReadOnlyList<TestOracle> oracles, AnvilNode anvil)
+        DevOracles oracles, AnvilNode anvil)
     {
         Root = root;
         VirtualHost = virtualHost;
@@ -49,7 +49,7 @@ public sealed class OperatorProcess : IAsyncDisposable
     public DevnetDeployment Devnet { get; }
     public Network Network { get; }
     public string ManagerLabel { get; }
-    public IReadOnlyList<TestOracle> Oracles { get; }
+    public DevOracles Oracles { get; }
     public AnvilNode Anvil { get; }
     public string Folder => Path.Combine(Root, "deposits");
 
@@ -57,10 +57,10 @@ public sealed class OperatorProcess : IAsyncDisposable
     public static async Task<OperatorProcess> CreateAsync(AnvilNode anvil, string managerLabel)
     {
         var manager = DevnetDeployment.Key(managerLabel);
-        var devnet = await DevnetDeployment.DeployAsync(anvil, OracleLabels.Select(TestOracle.AddressOf), 2, manager.Address);
+        var devnet = await DevnetDeployment.DeployAsync(anvil, OracleLabels.Select(DevOracles.AddressOf), 2, manager.Address);
         await anvil.RequestAsync("anvil_setBalance", manager.Address.ToString(), "0x3635C9ADC5DEA00000");
         var network = DepositFiles.Devnet(devnet.DepositContract, devnet.ChainId);
-        var oracles = OracleLabels.Select((label, i) => new TestOracle(label, i, network, devnet)).ToList();
+        var oracles = await DevOracles.StartAsync(OracleLabels, 2, network, devnet.Keeper, anvil.Uri);
         var root = Path.Combine(Path.GetTempPath(), "dvt-operator-broker-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
         await File.WriteAllBytesAsync(Path.Combine(root, "manager.txt"), "broker password\n"u8.ToArray());
@@ -154,7 +154,7 @@ public sealed class OperatorProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         foreach (var host in _running) await host.StopAsync();
-        foreach (var oracle in Oracles) await oracle.DisposeAsync();
+        await Oracles.DisposeAsync();
         await TestServices.DeleteVirtualHostAsync(VirtualHost);
         Directory.Delete(Root, recursive: true);
     }
@@ -184,7 +184,7 @@ public sealed class OperatorProcess : IAsyncDisposable
         Set("Vault", Devnet.Vault.ToString());
         Set("Keeper", Devnet.Keeper.ToString());
         Set("RpcUrl", Anvil.Url);
-        for (var i = 0; i < Oracles.Count; i++) Set($"Oracles:{i}:Url", Oracles[i].Url);
+        for (var i = 0; i < Oracles.Urls.Count; i++) Set($"Oracles:{i}:Url", Oracles.Urls[i]);
         Set("OracleTimeout", "00:00:20");
         Set("ManagerKeystore", Path.Combine(Root, "manager.json"));
         Set("ManagerPasswordFile", Path.Combine(Root, "manager.txt"));

@@ -39,10 +39,10 @@ public sealed class RegistrationFlowTests(AnvilNode anvil) : IClassFixture<Anvil
     public async Task Dropped_file_ends_registered_on_the_vault_and_moves_to_done()
     {
         using var manager = DevnetDeployment.Key("flow-manager");
-        var devnet = await DevnetDeployment.DeployAsync(anvil, OracleLabels.Select(TestOracle.AddressOf), 2, manager.Address);
+        var devnet = await DevnetDeployment.DeployAsync(anvil, OracleLabels.Select(DevOracles.AddressOf), 2, manager.Address);
         await anvil.RequestAsync("anvil_setBalance", manager.Address.ToString(), "0x3635C9ADC5DEA00000");
         var network = DepositFiles.Devnet(devnet.DepositContract, devnet.ChainId);
-        var oracles = OracleLabels.Select((label, i) => new TestOracle(label, i, network, devnet)).ToList();
+        var oracles = await DevOracles.StartAsync(OracleLabels, 2, network, devnet.Keeper, anvil.Uri);
         var root = Path.Combine(Path.GetTempPath(), "dvt-operator-flow-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
         try
@@ -53,7 +53,7 @@ public sealed class RegistrationFlowTests(AnvilNode anvil) : IClassFixture<Anvil
                 Vault = devnet.Vault.ToString(),
                 Keeper = devnet.Keeper.ToString(),
                 RpcUrl = anvil.Url,
-                Oracles = oracles.Select(o => new OracleEndpoint { Url = o.Url }).ToList(),
+                Oracles = oracles.Urls.Select(url => new OracleEndpoint { Url = url }).ToList(),
                 OracleTimeout = TimeSpan.FromSeconds(20),
                 ManagerKeystore = Path.Combine(root, "manager.json"),
                 ManagerPasswordFile = Path.Combine(root, "manager.txt"),
@@ -66,7 +66,7 @@ public sealed class RegistrationFlowTests(AnvilNode anvil) : IClassFixture<Anvil
 
             await using var db = NpgsqlDataSource.Create(await TestServices.CreateDatabaseAsync("operator_flow"));
             await new PostgresMigrator(db, "operator", PostgresMigrator.FromAssembly(typeof(OperatorOptions).Assembly)).MigrateAsync();
-            await using var provider = Services(options, network, db, oracles).BuildServiceProvider(true);
+            await using var provider = Services(options, network, db).BuildServiceProvider(true);
             var harness = provider.GetRequiredService<ITestHarness>();
             await harness.Start();
             var folder = provider.GetRequiredService<DepositFolder>();
@@ -93,12 +93,13 @@ public sealed class RegistrationFlowTests(AnvilNode anvil) : IClassFixture<Anvil
             var deposits = provider.GetRequiredService<DepositIndex>();
             await deposits.SyncAsync(CancellationToken.None);
             Assert.Equal(2UL, await deposits.NextIndexAsync(CancellationToken.None));
-            Assert.All(oracles, o => Assert.Empty(o.Problems));
-            Assert.True(oracles.Sum(o => o.Approved) >= 2);
+            var (approved, refused) = await oracles.StatsAsync();
+            Assert.Equal(0L, refused);
+            Assert.True(approved >= 2);
         }
         finally
         {
-            foreach (var oracle in oracles) await oracle.DisposeAsync();
+            await oracles.DisposeAsync();
             Directory.Delete(root, recursive: true);
         }
     }
@@ -120,7 +121,7 @@ public sealed class RegistrationFlowTests(AnvilNode anvil) : IClassFixture<Anvil
 
     private static string Describe(ExceptionInfo e) => $"{e.ExceptionType}: {e.Message}{(e.InnerException is { } inner ? " <- " + Describe(inner) : "")}";
 
-    private ServiceCollection Services(OperatorOptions options, Network network, NpgsqlDataSource db, IReadOnlyList<TestOracle> oracles)
+    private ServiceCollection Services(OperatorOptions options, Network network, NpgsqlDataSource db)
     {
         var services = new ServiceCollection();
         services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
@@ -137,7 +138,7 @@ public sealed class RegistrationFlowTests(AnvilNode anvil) : IClassFixture<Anvil
             sp.GetRequiredService<DepositIndex>(), sp.GetRequiredService<IBus>(), sp.GetRequiredService<OperatorMetrics>(), NullLogger<DepositIntake>.Instance));
         services.AddRegistration();
         services.AddSingleton(new DurableTimeouts(OperatorRegistration.Schema, DurableStageTimeouts.MessageTypes));
-        services.AddSingleton(new RelayerStandIn.Keys(network, ValidatorLabels, oracles.Count));
+        services.AddSingleton(new RelayerStandIn.Keys(network, ValidatorLabels, OracleLabels.Length));
         services.AddMassTransitTestHarness(bus =>
         {
             bus.AddOperatorConsumers();
