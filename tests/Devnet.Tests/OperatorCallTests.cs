@@ -19,7 +19,7 @@ public sealed class DevnetFixture : IAsyncLifetime
 {
     public const int MinOracles = 3;
 
-    public AnvilNode Anvil { get; } = new() { UsePlatformExecutable = true };
+    public AnvilNode Anvil { get; } = new();
     public EthPrivateKey[] Oracles { get; } = Enumerable.Range(1, 5).Select(i => Key($"oracle-{i}")).ToArray();
     public EthPrivateKey Manager { get; } = Key("validators-manager");
     public IReadOnlyDictionary<WithdrawalCredentialType, DevnetVault> Vaults { get; private set; } = null!;

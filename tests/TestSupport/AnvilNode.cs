@@ -53,10 +53,9 @@ public sealed class AnvilNode : IAsyncLifetime, IDisposable
     }
 
     /// <summary>
-    /// Start <see cref="PlatformExecutable"/> instead of <see cref="Executable"/>. Off by default; set it when
-    /// creating the node yourself (<c>new AnvilNode { UsePlatformExecutable = true }</c>, then InitializeAsync).
+    /// Start <see cref="PlatformExecutable"/> (the default) rather than the npm shim <see cref="Executable"/>.
     /// </summary>
-    public bool UsePlatformExecutable { get; init; }
+    public bool UsePlatformExecutable { get; init; } = true;
 
     public async Task InitializeAsync()
     {
