@@ -24,7 +24,6 @@ internal static class Micro
         var scalar = Fr.Random();
         var msg = new byte[32];
 
-        Console.WriteLine($"BLS field backend: {BlsBackend.Description}");
         int n(int baseCount) => Math.Max(1, (int)(baseCount * scale));
         Report("fp_mul", n(2_000_000), () => { var x = a; for (int i = 0; i < 1000; i++) x *= b; a = x; }, 1000);
         Report("fp_square", n(2_000_000), () => { var x = a; for (int i = 0; i < 1000; i++) x = x.Square(); a = x; }, 1000);

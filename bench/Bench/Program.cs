@@ -14,7 +14,6 @@ if (args.Length < 1 || args[0] != "bls")
     return 2;
 }
 int iterations = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 50;
-Console.WriteLine($"BLS field backend: {BlsBackend.Description}");
 
 var msg = RandomNumberGenerator.GetBytes(32);
 using var sk = BlsSecretKey.Generate();

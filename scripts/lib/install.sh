@@ -9,7 +9,6 @@ dvt_missing_packages() {
   postgres_bin_dir >/dev/null 2>&1 || echo postgresql
   command -v node >/dev/null 2>&1 || echo nodejs
   command -v npm >/dev/null 2>&1 || echo npm
-  command -v gcc >/dev/null 2>&1 || echo gcc
   # ./dvt status reads the operator's JSON over HTTP and lays it out as a table.
   command -v curl >/dev/null 2>&1 || echo curl
   command -v jq >/dev/null 2>&1 || echo jq

@@ -7,7 +7,7 @@ namespace DvtBus.Bls;
 /// An element of the BLS12-381 base field in Montgomery form (six 64-bit limbs, little-endian).
 /// Arithmetic is branch-free on the values so that it can carry secret-dependent data.
 /// </summary>
-internal readonly unsafe struct Fp : IField<Fp>
+internal readonly struct Fp : IField<Fp>
 {
     internal readonly ulong L0, L1, L2, L3, L4, L5;
 
@@ -125,25 +125,7 @@ internal readonly unsafe struct Fp : IField<Fp>
 
     public static Fp operator -(Fp a) => Zero - a;
 
-    /// <summary>The Montgomery product: the native kernel when <see cref="FpKernel"/> chose it, else <see cref="MulManaged"/>.</summary>
     public static Fp operator *(Fp a, Fp b)
-    {
-        nint kernel = FpKernel.Mul;
-        if (kernel != 0)
-        {
-            Fp r;
-            ((delegate* unmanaged[Cdecl, SuppressGCTransition]<Fp*, Fp*, Fp*, void>)kernel)(&r, &a, &b);
-            return r;
-        }
-        return MulManaged(a, b);
-    }
-
-    /// <summary>
-    /// CIOS Montgomery multiplication in C#; also the reference the native kernel must match bit for bit.
-    /// Accepts operands below 2p (see <see cref="AddUnreduced"/>). Not inlined into its callers: inside a
-    /// bigger method the JIT's inlining budget runs out and the 36 MulAdd calls stay calls (twice as slow).
-    /// </summary>
-    internal static Fp MulManaged(Fp a, Fp b)
     {
         ulong t0, t1, t2, t3, t4, t5, A, C, m;
         A = MulAdd(a.L0, b.L0, 0, 0, out t0);
@@ -234,18 +216,7 @@ internal readonly unsafe struct Fp : IField<Fp>
         return Reduce(t0, t1, t2, t3, t4, t5);
     }
 
-    public Fp Square()
-    {
-        nint kernel = FpKernel.Square;
-        if (kernel != 0)
-        {
-            Fp a = this, r;
-            ((delegate* unmanaged[Cdecl, SuppressGCTransition]<Fp*, Fp*, void>)kernel)(&r, &a);
-            return r;
-        }
-        return MulManaged(this, this);
-    }
-
+    public Fp Square() => this * this;
     public Fp Double() => this + this;
 
     /// <summary>3b x = 12 x by additions.</summary>

@@ -3,7 +3,7 @@ using System.Numerics;
 namespace DvtBus.Bls;
 
 /// <summary>Fp2 = Fp[u] / (u^2 + 1).</summary>
-internal readonly unsafe struct Fp2 : IField<Fp2>
+internal readonly struct Fp2 : IField<Fp2>
 {
     internal readonly Fp C0, C1;
 
@@ -24,24 +24,11 @@ internal readonly unsafe struct Fp2 : IField<Fp2>
     public static Fp2 operator -(Fp2 a, Fp2 b) => new(a.C0 - b.C0, a.C1 - b.C1);
     public static Fp2 operator -(Fp2 a) => new(-a.C0, -a.C1);
 
-    /// <summary>Karatsuba; the native kernel when <see cref="FpKernel"/> chose it (the same formula in C).</summary>
     public static Fp2 operator *(Fp2 a, Fp2 b)
     {
-        nint kernel = FpKernel.Mul2;
-        if (kernel != 0)
-        {
-            Fp2 r;
-            ((delegate* unmanaged[Cdecl, SuppressGCTransition]<Fp2*, Fp2*, Fp2*, void>)kernel)(&r, &a, &b);
-            return r;
-        }
-        return MulManaged(a, b);
-    }
-
-    internal static Fp2 MulManaged(Fp2 a, Fp2 b)
-    {
-        var aa = Fp.MulManaged(a.C0, b.C0);
-        var bb = Fp.MulManaged(a.C1, b.C1);
-        var cross = Fp.MulManaged(Fp.AddUnreduced(a.C0, a.C1), Fp.AddUnreduced(b.C0, b.C1));
+        var aa = a.C0 * b.C0;
+        var bb = a.C1 * b.C1;
+        var cross = Fp.AddUnreduced(a.C0, a.C1) * Fp.AddUnreduced(b.C0, b.C1);
         return new Fp2(aa - bb, cross - aa - bb);
     }
 
@@ -49,21 +36,9 @@ internal readonly unsafe struct Fp2 : IField<Fp2>
 
     public Fp2 Square()
     {
-        nint kernel = FpKernel.Square2;
-        if (kernel != 0)
-        {
-            Fp2 a = this, r;
-            ((delegate* unmanaged[Cdecl, SuppressGCTransition]<Fp2*, Fp2*, void>)kernel)(&r, &a);
-            return r;
-        }
-        return SquareManaged(this);
-    }
-
-    /// <summary>(a + bu)^2 = (a + b)(a - b) + 2ab u.</summary>
-    internal static Fp2 SquareManaged(Fp2 x)
-    {
-        var ab = Fp.MulManaged(x.C0, x.C1);
-        return new Fp2(Fp.MulManaged(Fp.AddUnreduced(x.C0, x.C1), x.C0 - x.C1), ab + ab);
+        // (a + bu)^2 = (a + b)(a - b) + 2ab u
+        var ab = C0 * C1;
+        return new Fp2(Fp.AddUnreduced(C0, C1) * (C0 - C1), ab + ab);
     }
 
     public Fp2 Double() => this + this;
