@@ -23,6 +23,7 @@ public static class RelayerRegistration
         AddOptions<OracleOptions, OracleOptionsValidator>(builder, OracleOptions.Section);
         AddOptions<ExitOptions, ExitOptionsValidator>(builder, ExitOptions.Section);
         AddOptions<ApiOptions, ApiOptionsValidator>(builder, ApiOptions.Section);
+        AddOptions<ClusterFileOptions, ClusterFileOptionsValidator>(builder, ClusterFileOptions.Section);
         services.AddSingleton(sp => Networks.Resolve(sp.GetRequiredService<IOptions<NetworkOptions>>().Value));
         services.AddSingleton<RelayerMetrics>();
         services.AddSingleton<OracleResharing>();
@@ -30,6 +31,7 @@ public static class RelayerRegistration
         services.AddSingleton<ShareIntake>();
         services.AddSingleton<ExitRequests>();
         services.AddSingleton<ClusterAnnouncements>();
+        services.AddHostedService<ClusterFileLoader>();
         services.AddScoped<OpenExitActivity>();
         services.AddScoped<ExpireExitActivity>();
         services.AddScoped<ScheduleLifetimeActivity>();
