@@ -3,7 +3,9 @@ using Dapper;
 using DvtBus.TestSupport;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Xunit;
 
@@ -24,6 +26,9 @@ public class RelayerEnvironment : IAsyncLifetime
     public string Postgres { get; private set; } = "";
     public Oracles Oracles { get; private set; } = null!;
     public Recorder Recorder { get; } = new();
+
+    /// <summary>What every relayer of the environment logs.</summary>
+    public LogRecorder Logs { get; } = new();
 
     /// <summary>The full exit signatures of every exit the tests made: none may ever show up in a row or a message.</summary>
     public System.Collections.Concurrent.ConcurrentBag<DvtBus.Primitives.BlsSignature> FullSignatures { get; } = [];
@@ -86,6 +91,7 @@ public class RelayerEnvironment : IAsyncLifetime
         foreach (var (k, v) in Oracles.Settings()) settings[k] = v;
         foreach (var (k, v) in ExtraSettings()) settings[k] = v;
         var app = RelayerHost.Build(settings.Select(s => $"--{s.Key}={s.Value}").ToArray());
+        app.Services.GetRequiredService<ILoggerFactory>().AddProvider(Logs);
         await app.StartAsync();
         _relayers.Add(app);
         return app;
