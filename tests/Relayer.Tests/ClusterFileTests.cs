@@ -174,6 +174,35 @@ public sealed class ClusterFileTests(ClusterFileEnvironment env) : IClassFixture
     }
 
     [Fact]
+    public async Task A_lock_that_disagrees_with_a_sidecars_announcement_makes_the_validator_unusable_and_is_logged()
+    {
+        var cluster = new TestCluster();
+        await env.AnnounceAsync(cluster);
+        Assert.Null((await WaitForValidatorAsync(cluster.PublicKey)).Conflict);
+
+        var conflictLock = Path.Combine(env.Folder, "conflict-lock.json");
+        ClusterLockFile.Write(conflictLock, [cluster.Resplit()]);
+        env.ObolLockFiles.Add(conflictLock);
+        var second = await env.StartRelayerAsync();
+        try
+        {
+            var logged = await env.Logs.WaitForAsync(
+                l => l.Contains("file:conflict-lock.json") && l.Contains(Hex.Encode(cluster.PublicKey.Span[..6])), "the conflict's log");
+            Assert.StartsWith("Error", logged);
+            Assert.Contains("disagree with an earlier announcement", logged);
+            var row = await ValidatorAsync(cluster.PublicKey);
+            Assert.Equal("sidecar file:conflict-lock.json announced different public shares or threshold", row!.Conflict);
+            // The sidecar's public shares stay as they were; the validator is used for nothing until a person looks.
+            Assert.Equal(cluster.Shares.Select(s => s.Key.PublicKey.ToArray()), row.PublicShares);
+        }
+        finally
+        {
+            env.ObolLockFiles.Remove(conflictLock);
+            await env.StopRelayerAsync(second);
+        }
+    }
+
+    [Fact]
     public async Task The_validators_of_ssv_keyshares_files_are_known_with_their_operator_ids_threshold_and_public_shares()
     {
         var expected = ReadKeyShares(ClusterFileEnvironment.SsvBulk).Concat(ReadKeyShares(ClusterFileEnvironment.SsvSeven)).ToList();
