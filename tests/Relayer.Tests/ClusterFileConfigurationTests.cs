@@ -19,6 +19,7 @@ public sealed class ClusterFileConfigurationTests : IDisposable
         { "Clusters__ObolLockFiles__0", "missing" },
         { "Clusters__ObolLockFiles__0", "malformed" },
         { "Clusters__ObolLockFiles__0", "hoodi" },
+        { "Clusters__ObolLockFiles__0", "charon's hoodi lock" },
         { "Clusters__SsvKeySharesFiles__0", "missing" },
         { "Clusters__SsvKeySharesFiles__0", "malformed" },
         { "Clusters__SsvKeySharesFiles__0", "wrong operator id" },
@@ -33,6 +34,7 @@ public sealed class ClusterFileConfigurationTests : IDisposable
             "missing" => Path.Combine(_folder, "no-such-file.json"),
             "malformed" => Write("malformed.json", "{\"cluster_definition\": {\"threshold\": 3,"),
             "hoodi" => HoodiLock(),
+            "charon's hoodi lock" => RepoPaths.Vector("threshold", "charon", "test_cluster_lock.json"),
             "wrong operator id" => RepoPaths.Vector("ssv", "ssv-keys", "mock-key-shares", "item-with-wrong-operator-id.json"),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
@@ -47,7 +49,7 @@ public sealed class ClusterFileConfigurationTests : IDisposable
         {
             "missing" => "cannot read",
             "malformed" => "not valid JSON",
-            "hoodi" => "fork version 0x10000910 (hoodi), this relayer serves mainnet (0x00000000)",
+            "hoodi" or "charon's hoodi lock" => "fork version 0x10000910 (hoodi), this relayer serves mainnet (0x00000000)",
             _ => "operator id 'aaa' is not a positive integer",
         }, line);
         Assert.DoesNotContain("Now listening", stdout);
