@@ -18,7 +18,9 @@ public sealed class RegistrationStateMachine : MassTransitStateMachine<Registrat
 {
     public RegistrationStateMachine(IOptions<OperatorOptions> options)
     {
-        var o = options.Value;
+        // Read when an event needs it, not here: the machine is built while the bus is, before the
+        // settings are validated, and an invalid section must fail start-up with all its reasons.
+        OperatorOptions Settings() => options.Value;
         InstanceState(x => x.CurrentState);
         Event(() => Accepted, x => x.CorrelateById(m => m.Message.BatchId));
         Event(() => SignatureCollected, x => { x.CorrelateById(m => m.Message.BatchId); x.OnMissingInstance(m => m.Discard()); });
@@ -57,13 +59,13 @@ public sealed class RegistrationStateMachine : MassTransitStateMachine<Registrat
                     .Activity(x => x.OfInstanceType<RequestApprovalsActivity>())
                     .Activity(x => x.OfInstanceType<StageTimeoutActivity>())),
             When(SharesTimedOut, c => c.Message.TimeoutId == c.Saga.StageTimeoutId)
-                .IfElse(c => c.Saga.StageRound < o.ShareCollectionRounds,
+                .IfElse(c => c.Saga.StageRound < Settings().ShareCollectionRounds,
                     again => again
                         .Then(c => c.Saga.StageRound++)
                         .Activity(x => x.OfInstanceType<RequestExitsActivity>())
                         .Activity(x => x.OfInstanceType<StageTimeoutActivity>()),
                     last => last
-                        .Then(c => c.Saga.Failure = "shares: " + MissingShares(c.Saga, o))
+                        .Then(c => c.Saga.Failure = "shares: " + MissingShares(c.Saga, Settings()))
                         .FailBatch(Failed, "shares")),
             Ignore(IndexesChanged), Ignore(ApprovalsExpired), Ignore(ApprovalsCollected), Ignore(ApprovalsFaulted),
             Ignore(ApprovalsTimedOut), Ignore(ReceiptOverdue));
@@ -79,14 +81,14 @@ public sealed class RegistrationStateMachine : MassTransitStateMachine<Registrat
                 .Then(c => c.Saga.Failure = "oracle approvals: " + FirstReason(c.Message.Exceptions))
                 .FailBatch(Failed, "approvals"),
             When(ApprovalsTimedOut, c => c.Message.TimeoutId == c.Saga.StageTimeoutId)
-                .IfElse(c => c.Saga.StageRound < o.ApprovalRequestRounds,
+                .IfElse(c => c.Saga.StageRound < Settings().ApprovalRequestRounds,
                     again => again
                         .Then(c => c.Saga.StageRound++)
                         .Activity(x => x.OfInstanceType<RequestApprovalsActivity>())
                         .Activity(x => x.OfInstanceType<StageTimeoutActivity>()),
                     last => last
                         .Then(c => c.Saga.Failure =
-                            $"oracle approvals: no answer from the approval step after {c.Saga.StageRound} requests of {o.ApprovalRoundTimeout} each")
+                            $"oracle approvals: no answer from the approval step after {c.Saga.StageRound} requests of {Settings().ApprovalRoundTimeout} each")
                         .FailBatch(Failed, "approvals")),
             When(IndexesChanged)
                 .Then(c => c.Saga.StageRound = 1)
@@ -138,13 +140,13 @@ public sealed class RegistrationStateMachine : MassTransitStateMachine<Registrat
                         .Activity(x => x.OfInstanceType<StageTimeoutActivity>()),
                     sent => sent.Publish(c => CheckReceipt(c.Saga))),
             When(ReceiptOverdue, c => c.Message.TimeoutId == c.Saga.StageTimeoutId)
-                .IfElse(c => c.Saga.StageRound <= o.RegisteringChecks,
+                .IfElse(c => c.Saga.StageRound <= Settings().RegisteringChecks,
                     check => check
                         .Then(c => c.Saga.StageRound++)
                         .Publish(c => CheckReceipt(c.Saga))
                         .Activity(x => x.OfInstanceType<StageTimeoutActivity>()),
                     last => last
-                        .Then(c => c.Saga.Failure = "transaction: " + NoReceipt(c.Saga, o))
+                        .Then(c => c.Saga.Failure = "transaction: " + NoReceipt(c.Saga, Settings()))
                         .FailBatch(Failed, "transaction")),
             Ignore(SignatureCollected), Ignore(ApprovalsCollected), Ignore(ApprovalsFaulted), Ignore(SharesTimedOut), Ignore(ApprovalsTimedOut));
 
