@@ -50,8 +50,9 @@ internal sealed class SubmitRegistrationConsumer(
         var onChain = await deposits.AlreadyDepositedAsync(validators.Select(v => v.PublicKey), ct);
         if (onChain.Count > 0)
         {
-            // One of ours may have been mined since the first look.
-            if (await MinedAsync(attempts, ct) is { } late)
+            // One of ours may have been recorded and mined since the first look (another delivery of this
+            // command, running at the same time): read the records again, not the list from before.
+            if (await MinedAsync(await _sender.AttemptsAsync(batchId, ct), ct) is { } late)
             {
                 await ConfirmAsync(context, late, validators, ct);
                 return;
