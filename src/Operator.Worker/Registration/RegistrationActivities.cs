@@ -1,6 +1,7 @@
 using DvtBus.Contracts;
 using DvtBus.Crypto.Consensus;
 using DvtBus.Primitives;
+using DvtBus.Sagas;
 using MassTransit;
 
 namespace DvtBus.Operator.Registration;
@@ -88,32 +89,5 @@ public sealed class FinishBatchActivity(IBatchProgress progress) : RegistrationA
     protected override string Name => "finish-batch";
 }
 
-/// <summary>The plumbing MassTransit asks of an activity, once: subclasses only say what they do.</summary>
-public abstract class RegistrationActivity : IStateMachineActivity<RegistrationState>
-{
-    protected abstract string Name { get; }
-
-    protected abstract Task RunAsync(BehaviorContext<RegistrationState> context);
-
-    public async Task Execute(BehaviorContext<RegistrationState> context, IBehavior<RegistrationState> next)
-    {
-        await RunAsync(context);
-        await next.Execute(context);
-    }
-
-    public async Task Execute<T>(BehaviorContext<RegistrationState, T> context, IBehavior<RegistrationState, T> next) where T : class
-    {
-        await RunAsync(context);
-        await next.Execute(context);
-    }
-
-    public Task Faulted<TException>(BehaviorExceptionContext<RegistrationState, TException> context, IBehavior<RegistrationState> next)
-        where TException : Exception => next.Faulted(context);
-
-    public Task Faulted<T, TException>(BehaviorExceptionContext<RegistrationState, T, TException> context, IBehavior<RegistrationState, T> next)
-        where T : class where TException : Exception => next.Faulted(context);
-
-    public void Probe(ProbeContext context) => context.CreateScope(Name);
-
-    public void Accept(StateMachineVisitor visitor) => visitor.Visit(this);
-}
+/// <summary>An activity of the registration saga: subclasses say what they do (see <see cref="SagaActivity{TSaga}"/>).</summary>
+public abstract class RegistrationActivity : SagaActivity<RegistrationState>;

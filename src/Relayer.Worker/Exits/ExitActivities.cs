@@ -125,32 +125,10 @@ internal sealed partial class ExpireExitActivity(ShareIntake intake, RelayerMetr
     private static partial void Expired(ILogger logger, string validator, long validatorIndex, long accepted, int threshold);
 }
 
-/// <summary>An activity of the instance alone, run the same way whatever event caused the transition.</summary>
-internal abstract class InstanceActivity(string name) : IStateMachineActivity<ExitSaga>
+/// <summary>An activity of the exit saga, named once (see <see cref="SagaActivity{TSaga}"/>).</summary>
+internal abstract class InstanceActivity(string name) : SagaActivity<ExitSaga>
 {
-    protected abstract Task RunAsync(BehaviorContext<ExitSaga> context);
-
-    public async Task Execute(BehaviorContext<ExitSaga> context, IBehavior<ExitSaga> next)
-    {
-        await RunAsync(context);
-        await next.Execute(context);
-    }
-
-    public async Task Execute<T>(BehaviorContext<ExitSaga, T> context, IBehavior<ExitSaga, T> next) where T : class
-    {
-        await RunAsync(context);
-        await next.Execute(context);
-    }
-
-    public Task Faulted<TException>(BehaviorExceptionContext<ExitSaga, TException> context, IBehavior<ExitSaga> next)
-        where TException : Exception => next.Faulted(context);
-
-    public Task Faulted<T, TException>(BehaviorExceptionContext<ExitSaga, T, TException> context, IBehavior<ExitSaga, T> next)
-        where T : class where TException : Exception => next.Faulted(context);
-
-    public void Probe(ProbeContext context) => context.CreateScope(name);
-
-    public void Accept(StateMachineVisitor visitor) => visitor.Visit(this);
+    protected sealed override string Name => name;
 }
 
 /// <summary>Entering Collecting starts the exit's lifetime: a durable timeout written with the state.</summary>
