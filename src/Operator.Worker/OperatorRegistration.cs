@@ -82,6 +82,7 @@ public static class OperatorRegistration
         services.AddScoped<RequestExitsActivity>();
         services.AddScoped<RecordProgressActivity>();
         services.AddScoped<FinishBatchActivity>();
+        services.AddScoped<RecordRegisteredAfterFailureActivity>();
         services.AddScoped<RequestApprovalsActivity>();
         services.AddScoped<StageTimeoutActivity>();
         services.AddSingleton<IStageTimeouts, DurableStageTimeouts>();

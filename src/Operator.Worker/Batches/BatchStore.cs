@@ -113,6 +113,32 @@ public sealed class BatchStore(NpgsqlDataSource db, OperatorMetrics metrics)
         return open == 0 ? new FinishedFile(sha, storedName!, failures) : null;
     }
 
+    /// <summary>
+    /// A failed batch whose transaction was mined after all (found while it was still being waited for):
+    /// the batch becomes Registered, the earlier failure stays in its text, and the validators count as
+    /// registered. Only a failed batch changes; a repeat changes nothing. The file stays where it went.
+    /// </summary>
+    /// <returns>False when the batch was not failed (never failed, or already corrected).</returns>
+    public async Task<bool> RegisteredAfterFailureAsync(Guid batchId, Bytes32 transactionHash, ulong blockNumber, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var validators = await connection.QuerySingleOrDefaultAsync<int?>(new CommandDefinition(
+            $"""
+            UPDATE operator.batches SET state = @registered, updated_at = now(), tx_hash = @txHash, block_number = @blockNumber,
+                failure = 'registered by ' || @hash || ' after it had failed (' || COALESCE(failure, '') || ')'
+            WHERE id = @batchId AND state = @failed
+            RETURNING validator_count
+            """,
+            new
+            {
+                batchId, registered = BatchStates.Registered, failed = BatchStates.Failed, txHash = transactionHash.ToArray(),
+                hash = transactionHash.ToString(), blockNumber = (long)blockNumber,
+            }, cancellationToken: ct));
+        if (validators is not { } count) return false;
+        metrics.ValidatorsRegistered.Add(count);
+        return true;
+    }
+
     public async Task<IReadOnlyList<BatchView>> ListAsync(int limit, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);

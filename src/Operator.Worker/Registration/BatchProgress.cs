@@ -17,6 +17,9 @@ internal sealed class BatchProgress(BatchStore batches, DepositIntake intake, Op
         (registered ? metrics.BatchesRegistered : metrics.BatchesFailed).Add(1);
         if (file is not null) await intake.CompleteAsync(file, ct);
     }
+
+    public Task RegisteredAfterFailureAsync(Guid batchId, Bytes32 transactionHash, ulong blockNumber, CancellationToken ct) =>
+        batches.RegisteredAfterFailureAsync(batchId, transactionHash, blockNumber, ct);
 }
 
 /// <summary>The next index after reading the deposit logs up to the latest block.</summary>

@@ -89,5 +89,27 @@ public sealed class FinishBatchActivity(IBatchProgress progress) : RegistrationA
     protected override string Name => "finish-batch";
 }
 
+/// <summary>
+/// A failed batch's own transaction was mined after all (the consumer still waiting for it found it):
+/// <c>operator.batches</c> says Registered, with the earlier failure kept in its text, and a warning is logged.
+/// </summary>
+public sealed partial class RecordRegisteredAfterFailureActivity(IBatchProgress progress, Microsoft.Extensions.Logging.ILogger<RecordRegisteredAfterFailureActivity> logger)
+    : RegistrationActivity
+{
+    protected override async Task RunAsync(BehaviorContext<RegistrationState> context)
+    {
+        var saga = context.Saga;
+        var hash = Bytes32.Parse(saga.TransactionHash!);
+        await progress.RegisteredAfterFailureAsync(saga.CorrelationId, hash, saga.BlockNumber ?? 0, context.CancellationToken);
+        RegisteredLate(logger, saga.CorrelationId, hash.ToString(), saga.Failure ?? "");
+    }
+
+    protected override string Name => "record-registered-after-failure";
+
+    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Warning,
+        Message = "Batch {BatchId} had failed ({Failure}) but its transaction {TransactionHash} was mined: it is registered")]
+    private static partial void RegisteredLate(Microsoft.Extensions.Logging.ILogger logger, Guid batchId, string transactionHash, string failure);
+}
+
 /// <summary>An activity of the registration saga: subclasses say what they do (see <see cref="SagaActivity{TSaga}"/>).</summary>
 public abstract class RegistrationActivity : SagaActivity<RegistrationState>;

@@ -14,6 +14,9 @@ public interface IBatchProgress
     Task RecordAsync(Guid batchId, string state, ulong? startIndex, Bytes32? transactionHash, CancellationToken ct);
 
     Task FinishAsync(Guid batchId, bool registered, Bytes32? transactionHash, ulong? blockNumber, string? failure, CancellationToken ct);
+
+    /// <summary>A failed batch's transaction was mined after all: the batch is Registered.</summary>
+    Task RegisteredAfterFailureAsync(Guid batchId, Bytes32 transactionHash, ulong blockNumber, CancellationToken ct);
 }
 
 /// <summary>The oracle shards the relayer sent, by validator and index.</summary>

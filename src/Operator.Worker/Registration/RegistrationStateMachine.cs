@@ -153,8 +153,21 @@ public sealed class RegistrationStateMachine : MassTransitStateMachine<Registrat
         DuringAny(Ignore(Accepted));
         During(Done, Failed,
             Ignore(SignatureCollected), Ignore(IndexesChanged), Ignore(ApprovalsCollected), Ignore(ApprovalsExpired),
-            Ignore(TransactionSent), Ignore(Registered), Ignore(RegistrationFailed), Ignore(ApprovalsFaulted), Ignore(SubmissionFaulted),
+            Ignore(TransactionSent), Ignore(RegistrationFailed), Ignore(ApprovalsFaulted), Ignore(SubmissionFaulted),
             Ignore(SharesTimedOut), Ignore(ApprovalsTimedOut), Ignore(ReceiptOverdue));
+        During(Done, Ignore(Registered));
+        // A batch failed for want of a receipt while its transaction was still pending: when one of its own
+        // transactions is mined after all, the chain wins and the batch is registered.
+        During(Failed,
+            When(Registered, c => c.Saga.TransactionHashes.Contains(c.Message.TransactionHash.ToString()))
+                .Then(c =>
+                {
+                    c.Saga.TransactionHash = c.Message.TransactionHash.ToString();
+                    c.Saga.BlockNumber = c.Message.BlockNumber;
+                })
+                .TransitionTo(Done)
+                .Activity(x => x.OfInstanceType<RecordRegisteredAfterFailureActivity>()),
+            Ignore(Registered, c => !c.Saga.TransactionHashes.Contains(c.Message.TransactionHash.ToString())));
     }
 
     public State ExitsRequested { get; private set; } = null!;

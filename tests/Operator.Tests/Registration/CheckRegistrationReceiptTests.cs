@@ -86,6 +86,22 @@ public sealed class CheckRegistrationReceiptTests(AnvilNode anvil) : IClassFixtu
         Assert.Equal((rig.BatchId, attempt.Hash, mined.BlockNumber), (registered.BatchId, registered.TransactionHash, registered.BlockNumber));
     }
 
+    [Fact]
+    public async Task A_failed_batch_becomes_registered_once_keeping_its_earlier_failure_and_only_if_it_had_failed()
+    {
+        await using var rig = await Rig.StartAsync(anvil, confirmations: 1);
+        var hash = Bytes32.From(Enumerable.Repeat((byte)0x42, 32).ToArray());
+        Assert.False(await rig.Batches.RegisteredAfterFailureAsync(rig.BatchId, hash, 9, CancellationToken.None));
+        await rig.Batches.FinishAsync(rig.BatchId, BatchStates.Failed, CancellationToken.None, failure: "transaction: no confirmed receipt");
+
+        Assert.True(await rig.Batches.RegisteredAfterFailureAsync(rig.BatchId, hash, 9, CancellationToken.None));
+        Assert.False(await rig.Batches.RegisteredAfterFailureAsync(rig.BatchId, hash, 9, CancellationToken.None));
+
+        var view = Assert.Single(await rig.Batches.ListAsync(10, CancellationToken.None));
+        Assert.Equal((BatchStates.Registered, hash.ToString(), 9L), (view.State, view.TransactionHash, view.BlockNumber ?? -1));
+        Assert.Equal($"registered by {hash} after it had failed (transaction: no confirmed receipt)", view.Failure);
+    }
+
     private sealed class Rig : IAsyncDisposable
     {
         private readonly ServiceProvider _provider;
@@ -104,6 +120,7 @@ public sealed class CheckRegistrationReceiptTests(AnvilNode anvil) : IClassFixtu
         public IReadOnlyList<DepositValidator> Validators { get; }
         public EthRpcClient Rpc { get; }
         public NpgsqlDataSource Db => _provider.GetRequiredService<NpgsqlDataSource>();
+        public BatchStore Batches => _provider.GetRequiredService<BatchStore>();
 
         public static async Task<Rig> StartAsync(AnvilNode anvil, int confirmations)
         {

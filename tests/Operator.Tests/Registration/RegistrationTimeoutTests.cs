@@ -176,6 +176,44 @@ public sealed class RegistrationTimeoutTests
     }
 
     [Fact]
+    public async Task A_batch_failed_for_want_of_a_receipt_is_registered_when_its_own_transaction_is_mined_after_all()
+    {
+        await using var rig = await SagaRig.StartAsync(options: new OperatorOptions { RegisteringChecks = 0 });
+        var batchId = await RegisteringAsync(rig);
+        await rig.DeliverAsync(new RegistrationTransactionSent { BatchId = batchId, TransactionHash = TxHash, Nonce = 3 });
+        await rig.DeliverAsync(new RegistrationTransactionSent { BatchId = batchId, TransactionHash = Replacement, Nonce = 3 });
+        await rig.SettledAsync(batchId);
+        await rig.FireAsync<RegistrationReceiptOverdue>(batchId);
+        Assert.NotNull(await rig.Saga.Exists(batchId, m => m.Failed));
+
+        // Someone else's transaction registering the same keys is not this batch's: still failed.
+        var foreign = Bytes32.From(Enumerable.Repeat((byte)0x5a, 32).ToArray());
+        await DeliverRegisteredAsync(rig, new ValidatorsRegistered { BatchId = batchId, TransactionHash = foreign, BlockNumber = 80, Validators = SagaRig.Keys[..2] });
+        Assert.Equal(rig.Machine.Failed.Name, (await rig.SettledAsync(batchId)).CurrentState);
+        Assert.Empty(rig.Recorded.RegisteredLate);
+
+        // The replacement the consumer was still waiting for is mined.
+        await DeliverRegisteredAsync(rig, new ValidatorsRegistered { BatchId = batchId, TransactionHash = Replacement, BlockNumber = 81, Validators = SagaRig.Keys[..2] });
+
+        Assert.NotNull(await rig.Saga.Exists(batchId, m => m.Done));
+        var done = await rig.SettledAsync(batchId);
+        Assert.Equal((Replacement.ToString(), (ulong?)81), (done.TransactionHash, done.BlockNumber));
+        await SagaRig.WaitUntilAsync(() => !rig.Recorded.RegisteredLate.IsEmpty, "the late registration was not recorded");
+        Assert.Equal((batchId, Replacement, 81UL), Assert.Single(rig.Recorded.RegisteredLate));
+        // The failure was recorded once, at the time; nothing finishes the batch a second time.
+        Assert.False(Assert.Single(rig.Recorded.Finished).Registered);
+    }
+
+    /// <summary>Publishes and waits until the saga consumed it (the message carries an array, so record equality cannot find it).</summary>
+    private static async Task DeliverRegisteredAsync(SagaRig rig, ValidatorsRegistered message)
+    {
+        var before = rig.Saga.Consumed.Select<ValidatorsRegistered>().Count();
+        await rig.Harness.Bus.Publish(message);
+        await SagaRig.WaitUntilAsync(() => rig.Saga.Consumed.Select<ValidatorsRegistered>().Count() > before, $"the saga did not consume {message.TransactionHash}");
+        await rig.Harness.InactivityTask;
+    }
+
+    [Fact]
     public async Task Receipt_found_by_the_check_registers_the_batch()
     {
         await using var rig = await SagaRig.StartAsync();

@@ -52,6 +52,7 @@ public sealed class SagaRig : IAsyncDisposable
         services.AddScoped<RequestExitsActivity>();
         services.AddScoped<RecordProgressActivity>();
         services.AddScoped<FinishBatchActivity>();
+        services.AddScoped<RecordRegisteredAfterFailureActivity>();
         services.AddMassTransitTestHarness(bus =>
         {
             bus.AddSagaStateMachine<RegistrationStateMachine, RegistrationState>().InMemoryRepository();
@@ -150,6 +151,14 @@ public sealed class SagaRig : IAsyncDisposable
         public Task FinishAsync(Guid batchId, bool registered, Bytes32? transactionHash, ulong? blockNumber, string? failure, CancellationToken ct)
         {
             Finished.Enqueue((batchId, registered, transactionHash, blockNumber, failure));
+            return Task.CompletedTask;
+        }
+
+        public ConcurrentQueue<(Guid BatchId, Bytes32 Transaction, ulong Block)> RegisteredLate { get; } = new();
+
+        public Task RegisteredAfterFailureAsync(Guid batchId, Bytes32 transactionHash, ulong blockNumber, CancellationToken ct)
+        {
+            RegisteredLate.Enqueue((batchId, transactionHash, blockNumber));
             return Task.CompletedTask;
         }
     }
