@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using DvtBus.Hosting;
 using DvtBus.TestSupport;
@@ -75,34 +74,6 @@ public sealed class DaemonStartupTests
         }
     }
 
-    /// <summary>Runs the built daemon the way systemd would, with settings from the environment only.</summary>
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunDaemonAsync(string daemon, Dictionary<string, string> environment)
-    {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<Configuration>/net10.0
-        var dll = Path.Combine(RepoPaths.Root, "src", $"{daemon}.Worker", "bin", configuration, "net10.0", $"DvtBus.{daemon}.Worker.dll");
-        Assert.True(File.Exists(dll), $"{dll} is not built");
-        var psi = new ProcessStartInfo("dotnet", [dll])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-        };
-        psi.Environment["Urls"] = "http://127.0.0.1:0";
-        psi.Environment["RabbitMq__Host"] = "127.0.0.1";
-        psi.Environment["RabbitMq__Port"] = "1";
-        foreach (var (key, value) in environment) psi.Environment[key] = value;
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        finally
-        {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
-        }
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private static Task<(int ExitCode, string Stdout, string Stderr)> RunDaemonAsync(string daemon, Dictionary<string, string> environment) =>
+        DaemonProcess.RunAsync(daemon, environment);
 }

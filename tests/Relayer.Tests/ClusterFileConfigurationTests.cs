@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using DvtBus.Hosting;
 using DvtBus.TestSupport;
 using Xunit;
@@ -101,40 +100,19 @@ public sealed class ClusterFileConfigurationTests : IDisposable
         return path;
     }
 
-    /// <summary>Runs the built daemon with settings from the environment only; broker and database are never reached.</summary>
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunRelayerAsync(Dictionary<string, string> environment)
+    /// <summary>Runs the built relayer with settings from the environment only; broker and database are never reached.</summary>
+    private static Task<(int ExitCode, string Stdout, string Stderr)> RunRelayerAsync(Dictionary<string, string> environment)
     {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<Configuration>/net10.0
-        var dll = Path.Combine(RepoPaths.Root, "src", "Relayer.Worker", "bin", configuration, "net10.0", "DvtBus.Relayer.Worker.dll");
-        Assert.True(File.Exists(dll), $"{dll} is not built");
-        var psi = new ProcessStartInfo("dotnet", [dll])
+        var settings = new Dictionary<string, string>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            ["Postgres__ConnectionString"] = "Host=127.0.0.1;Port=1;Username=x;Database=x",
+            ["Network__Name"] = "mainnet",
+            ["Api__Token"] = "relayer-test-token-0123456789",
+            ["Oracles__PublicKeys__0"] = OracleKey,
+            ["Oracles__ExitSignatureRecoverThreshold"] = "1",
         };
-        psi.Environment["Urls"] = "http://127.0.0.1:0";
-        psi.Environment["RabbitMq__Host"] = "127.0.0.1";
-        psi.Environment["RabbitMq__Port"] = "1";
-        psi.Environment["Postgres__ConnectionString"] = "Host=127.0.0.1;Port=1;Username=x;Database=x";
-        psi.Environment["Network__Name"] = "mainnet";
-        psi.Environment["Api__Token"] = "relayer-test-token-0123456789";
-        psi.Environment["Oracles__PublicKeys__0"] = OracleKey;
-        psi.Environment["Oracles__ExitSignatureRecoverThreshold"] = "1";
-        foreach (var (key, value) in environment) psi.Environment[key] = value;
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        finally
-        {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
-        }
-        return (process.ExitCode, await stdout, await stderr);
+        foreach (var (key, value) in environment) settings[key] = value;
+        return DaemonProcess.RunAsync("Relayer", settings);
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
