@@ -47,41 +47,30 @@ public sealed class TallyStateMachine : MassTransitStateMachine<TallyState>
 }
 
 /// <summary>Writes a durable timeout in the saga's own transaction.</summary>
-public sealed class ScheduleReminderActivity(DurableTimeouts timeouts) : IStateMachineActivity<TallyState, TallyReminderRequested>
+public sealed class ScheduleReminderActivity(DurableTimeouts timeouts) : SagaActivity<TallyState, TallyReminderRequested>
 {
-    public async Task Execute(BehaviorContext<TallyState, TallyReminderRequested> context, IBehavior<TallyState, TallyReminderRequested> next)
+    protected override string Name => "schedule-reminder";
+
+    protected override Task RunAsync(BehaviorContext<TallyState, TallyReminderRequested> context)
     {
         var tx = context.GetPayload<SagaTransaction>();
-        await timeouts.ScheduleAsync(tx.Connection, tx.Transaction, context.Message.ReminderId, DateTimeOffset.UtcNow.AddHours(1),
+        return timeouts.ScheduleAsync(tx.Connection, tx.Transaction, context.Message.ReminderId, DateTimeOffset.UtcNow.AddHours(1),
             new TallyReminder(context.Saga.CorrelationId), context.CancellationToken);
-        await next.Execute(context);
     }
-
-    public Task Faulted<TException>(BehaviorExceptionContext<TallyState, TallyReminderRequested, TException> context, IBehavior<TallyState, TallyReminderRequested> next)
-        where TException : Exception => next.Faulted(context);
-
-    public void Probe(ProbeContext context) => context.CreateScope("schedule-reminder");
-
-    public void Accept(StateMachineVisitor visitor) => visitor.Visit(this);
 }
 
 /// <summary>Writes a durable timeout in the saga's transaction, then fails: neither the row nor the state may stay.</summary>
-public sealed class ScheduleThenFailActivity(DurableTimeouts timeouts) : IStateMachineActivity<TallyState, TallyBroken>
+public sealed class ScheduleThenFailActivity(DurableTimeouts timeouts) : SagaActivity<TallyState, TallyBroken>
 {
-    public async Task Execute(BehaviorContext<TallyState, TallyBroken> context, IBehavior<TallyState, TallyBroken> next)
+    protected override string Name => "schedule-then-fail";
+
+    protected override async Task RunAsync(BehaviorContext<TallyState, TallyBroken> context)
     {
         var tx = context.GetPayload<SagaTransaction>();
         await timeouts.ScheduleAsync(tx.Connection, tx.Transaction, context.Message.ReminderId, DateTimeOffset.UtcNow.AddHours(1),
             new TallyReminder(context.Saga.CorrelationId), context.CancellationToken);
         throw new InvalidOperationException("the step after the timeout failed");
     }
-
-    public Task Faulted<TException>(BehaviorExceptionContext<TallyState, TallyBroken, TException> context, IBehavior<TallyState, TallyBroken> next)
-        where TException : Exception => next.Faulted(context);
-
-    public void Probe(ProbeContext context) => context.CreateScope("schedule-then-fail");
-
-    public void Accept(StateMachineVisitor visitor) => visitor.Visit(this);
 }
 
 /// <summary>Several messages at once per process, so that events for one saga really do race; quick retries.</summary>

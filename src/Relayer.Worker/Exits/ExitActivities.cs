@@ -17,9 +17,11 @@ namespace DvtBus.Relayer.Exits;
 /// </summary>
 internal sealed partial class OpenExitActivity(
     ShareIntake intake, Network network, IOptions<ExitOptions> options, RelayerMetrics metrics, ILogger<OpenExitActivity> logger)
-    : IStateMachineActivity<ExitSaga, ExitOpened>
+    : SagaActivity<ExitSaga, ExitOpened>
 {
-    public async Task Execute(BehaviorContext<ExitSaga, ExitOpened> context, IBehavior<ExitSaga, ExitOpened> next)
+    protected override string Name => "open-exit";
+
+    protected override async Task RunAsync(BehaviorContext<ExitSaga, ExitOpened> context)
     {
         var (saga, message, ct) = (context.Saga, context.Message, context.CancellationToken);
         var tx = context.GetPayload<SagaTransaction>();
@@ -55,15 +57,7 @@ internal sealed partial class OpenExitActivity(
         if (later is null)
             foreach (var (share, result) in await intake.ReleasePendingAsync(tx, saga, superseded: false, ct))
                 await intake.ReportAsync(share, result, context, respond: false, ct);
-        await next.Execute(context);
     }
-
-    public Task Faulted<TException>(BehaviorExceptionContext<ExitSaga, ExitOpened, TException> context, IBehavior<ExitSaga, ExitOpened> next)
-        where TException : Exception => next.Faulted(context);
-
-    public void Probe(ProbeContext context) => context.CreateScope("open-exit");
-
-    public void Accept(StateMachineVisitor visitor) => visitor.Visit(this);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Exit of validator {Validator} index {ValidatorIndex} requested: {Standing}")]
     private static partial void Opened(ILogger logger, string validator, long validatorIndex, string standing);
@@ -74,9 +68,11 @@ internal sealed partial class OpenExitActivity(
 /// and <see cref="ExitExpired"/> says how far the exit got.
 /// </summary>
 internal sealed partial class ExpireExitActivity(ShareIntake intake, RelayerMetrics metrics, ILogger<ExpireExitActivity> logger)
-    : IStateMachineActivity<ExitSaga, ExitLifetimeElapsed>
+    : SagaActivity<ExitSaga, ExitLifetimeElapsed>
 {
-    public async Task Execute(BehaviorContext<ExitSaga, ExitLifetimeElapsed> context, IBehavior<ExitSaga, ExitLifetimeElapsed> next)
+    protected override string Name => "expire-exit";
+
+    protected override async Task RunAsync(BehaviorContext<ExitSaga, ExitLifetimeElapsed> context)
     {
         var (saga, ct) = (context.Saga, context.CancellationToken);
         var tx = context.GetPayload<SagaTransaction>();
@@ -111,15 +107,7 @@ internal sealed partial class ExpireExitActivity(ShareIntake intake, RelayerMetr
         }, ct);
         metrics.ExitsExpired(1);
         Expired(logger, LogText.Short(saga.Key), saga.ValidatorIndex, accepted, threshold);
-        await next.Execute(context);
     }
-
-    public Task Faulted<TException>(BehaviorExceptionContext<ExitSaga, ExitLifetimeElapsed, TException> context, IBehavior<ExitSaga, ExitLifetimeElapsed> next)
-        where TException : Exception => next.Faulted(context);
-
-    public void Probe(ProbeContext context) => context.CreateScope("expire-exit");
-
-    public void Accept(StateMachineVisitor visitor) => visitor.Visit(this);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Exit of validator {Validator} index {ValidatorIndex} expired with {Accepted} of {Threshold} shares")]
     private static partial void Expired(ILogger logger, string validator, long validatorIndex, long accepted, int threshold);
@@ -167,14 +155,15 @@ internal sealed class RecordExitStateActivity() : InstanceActivity("record-exit-
 /// An event of this machine failed every retry and waits in the endpoint's <c>_error</c> queue: the exit keeps
 /// its state, the failure is written on it for a person to see, and logged as an error.
 /// </summary>
-internal sealed partial class RecordFaultActivity<T>(ILogger<RecordFaultActivity<T>> logger) : IStateMachineActivity<ExitSaga, Fault<T>>
+internal sealed partial class RecordFaultActivity<T>(ILogger<RecordFaultActivity<T>> logger) : SagaActivity<ExitSaga, Fault<T>>
     where T : class
 {
-    public async Task Execute(BehaviorContext<ExitSaga, Fault<T>> context, IBehavior<ExitSaga, Fault<T>> next)
+    protected override string Name => "record-fault";
+
+    protected override Task RunAsync(BehaviorContext<ExitSaga, Fault<T>> context)
     {
         context.Saga.LastFault = $"{typeof(T).Name}: {Reason(context.Message)}";
-        await LogAsync(context, context.Saga.CorrelationId);
-        await next.Execute(context);
+        return LogAsync(context, context.Saga.CorrelationId);
     }
 
     public Task LogAsync(ConsumeContext<Fault<T>> context, Guid exitId)
@@ -182,13 +171,6 @@ internal sealed partial class RecordFaultActivity<T>(ILogger<RecordFaultActivity
         Failed(logger, typeof(T).Name, exitId, Reason(context.Message));
         return Task.CompletedTask;
     }
-
-    public Task Faulted<TException>(BehaviorExceptionContext<ExitSaga, Fault<T>, TException> context, IBehavior<ExitSaga, Fault<T>> next)
-        where TException : Exception => next.Faulted(context);
-
-    public void Probe(ProbeContext context) => context.CreateScope("record-fault");
-
-    public void Accept(StateMachineVisitor visitor) => visitor.Visit(this);
 
     private static string Reason(Fault<T> fault) => fault.Exceptions.FirstOrDefault()?.Message ?? "failed without a reason";
 
