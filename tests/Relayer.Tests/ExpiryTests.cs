@@ -65,6 +65,9 @@ public sealed class ExpiryTests(ShortLivedExits env) : IClassFixture<ShortLivedE
         Assert.Equal(ShareRejectionReason.UnknownValidator, rejected.Reason);
         Assert.Equal(1UL, rejected.ShareIndex);
         Assert.Equal("node-1", rejected.SidecarId);
+        await env.Logs.WaitForAsync(
+            l => l.Contains("Share 1 from node-1") && l.Contains($"index {index} rejected (UnknownValidator)") && l.Contains("within the exit's lifetime"),
+            "the waiting share's refusal logged");
         Assert.Equal(0, await env.QueryScalarAsync<long>("SELECT count(*) FROM relayer.pending_shares WHERE public_key = @key", new { key = cluster.PublicKey.ToArray() }));
     }
 }

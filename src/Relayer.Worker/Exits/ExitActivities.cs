@@ -81,20 +81,7 @@ internal sealed partial class ExpireExitActivity(ShareIntake intake, RelayerMetr
             SELECT (SELECT count(*) FROM relayer.shares WHERE exit_id = @id),
                    COALESCE((SELECT threshold FROM relayer.validators WHERE network = @network AND public_key = @key), 0)
             """, new { id = saga.CorrelationId, network = saga.Network, key = saga.Key.ToArray() }, tx.Transaction, cancellationToken: ct));
-        foreach (var share in await intake.ClaimPendingAsync(tx, saga, ct))
-        {
-            metrics.ShareRejected(ShareRejectionReason.UnknownValidator);
-            await context.Publish(new ShareRejected
-            {
-                Network = share.Network,
-                ValidatorPublicKey = share.ValidatorPublicKey,
-                ValidatorIndex = share.ValidatorIndex,
-                ShareIndex = share.ShareIndex,
-                SidecarId = share.SidecarId,
-                Reason = ShareRejectionReason.UnknownValidator,
-                Detail = "no key-share announcement of this validator arrived within the exit's lifetime",
-            }, ct);
-        }
+        await intake.RefuseWaitingAsync(tx, saga, context, ct);
         saga.ExpiredAt = DateTime.UtcNow;
         await context.Publish(new ExitExpired
         {

@@ -72,8 +72,19 @@ internal sealed partial class ShareIntake(
         return results;
     }
 
+    /// <summary>
+    /// The exit's lifetime ended: the shares still waiting for the cluster's announcement are taken off
+    /// <c>pending_shares</c> and refused as unknown, each counted, logged and published like any refusal.
+    /// </summary>
+    public async Task RefuseWaitingAsync(SagaTransaction tx, ExitSaga saga, ConsumeContext context, CancellationToken ct)
+    {
+        foreach (var share in await ClaimPendingAsync(tx, saga, ct))
+            await ReportAsync(share, Reject(share, ShareRejectionReason.UnknownValidator,
+                "no key-share announcement of this validator arrived within the exit's lifetime"), context, respond: false, ct);
+    }
+
     /// <summary>Takes this exit's waiting shares off <c>pending_shares</c>, for good.</summary>
-    public async Task<IReadOnlyList<ShareSubmitted>> ClaimPendingAsync(SagaTransaction tx, ExitSaga saga, CancellationToken ct)
+    private async Task<IReadOnlyList<ShareSubmitted>> ClaimPendingAsync(SagaTransaction tx, ExitSaga saga, CancellationToken ct)
     {
         var rows = await tx.Connection.QueryAsync<PendingRow>(new CommandDefinition(
             """
