@@ -36,3 +36,14 @@ SELECT e.id, initcap(e.state), 1, jsonb_build_object(
     'SupersededBy', CASE WHEN e.state = 'superseded' THEN (SELECT c.id FROM exits c
         WHERE c.network = e.network AND c.public_key = e.public_key AND c.state <> 'superseded') END)
 FROM exits e LEFT JOIN validators v ON v.network = e.network AND v.public_key = e.public_key AND v.conflict IS NULL;
+
+-- Expiry used to scan exits; now it is each saga's durable timeout. A migrated exit still collecting gets the
+-- timeout its saga would have written on entering Collecting (DvtBus.Sagas.DurableTimeouts), due when the exit
+-- expires and naming the same end as the saga's ExpiresAt, so that it ends this lifetime (one already past fires
+-- at the first sweep).
+INSERT INTO timeouts (id, due_at, message_type, body)
+SELECT id, expires_at, 'DvtBus.Contracts.ExitLifetimeElapsed', jsonb_build_object(
+    'ExitId', id,
+    'ExpiresAt', to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
+FROM exits WHERE state = 'collecting'
+ON CONFLICT (id) DO NOTHING;
