@@ -44,7 +44,7 @@ public sealed class DemoWatch(DemoWatch.Settings settings, TextWriter output)
             var batches = await TryGetAsync(new Uri(settings.Operator, "batches?limit=1000"), cancellationToken);
             registrations = await RegistrationsAsync(ours, cancellationToken);
 
-            int requested = 0, shares = 0, ready = 0, approved = 0, sent = 0;
+            int requested = 0, shares = 0, ready = 0;
             foreach (var exit in Items(exits, "exits"))
             {
                 if (!BlsPublicKey.TryParse(exit.GetProperty("public_key").GetString(), out var key) || !ours.Contains(key)) continue;
@@ -52,18 +52,8 @@ public sealed class DemoWatch(DemoWatch.Settings settings, TextWriter output)
                 if (exit.TryGetProperty("share_indexes_ready", out var indexes) && indexes.GetArrayLength() >= settings.ClusterThreshold) shares++;
                 if (exit.TryGetProperty("is_exit_signature_ready", out var isReady) && isReady.ValueKind == JsonValueKind.True) ready++;
             }
-            foreach (var batch in Items(batches, "batches"))
-            {
-                var state = batch.GetProperty("state").GetString();
-                var count = batch.GetProperty("validators").GetInt32();
-                if (state == "Failed")
-                    return Fail($"the operator failed a batch of {count} validators: {batch.GetProperty("failure").GetString()}");
-                if (state is "TransactionSent" or "Registered")
-                {
-                    approved += count;
-                    sent += count;
-                }
-            }
+            var (approved, sent, failure) = CountBatches(Items(batches, "batches"));
+            if (failure is not null) return Fail(failure);
             if (progress.Update([requested, shares, ready, approved, sent, registrations.Count])) output.WriteLine("[demo] " + progress.Line());
             if (!progress.Done) await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
         }
@@ -95,6 +85,26 @@ public sealed class DemoWatch(DemoWatch.Settings settings, TextWriter output)
             // A daemon still starting or busy: the next poll asks again; the script watches the processes themselves.
             return null;
         }
+    }
+
+    /// <summary>
+    /// Approved and sent validators from the operator's <c>GET /batches</c> (its BatchStates): a batch is
+    /// approved once it is Registering (approvals collected) or Registered, and sent once it records a
+    /// transaction; or the reason of the first failed batch.
+    /// </summary>
+    public static (int Approved, int Sent, string? Failure) CountBatches(IEnumerable<JsonElement> batches)
+    {
+        int approved = 0, sent = 0;
+        foreach (var batch in batches)
+        {
+            var state = batch.GetProperty("state").GetString();
+            var count = batch.GetProperty("validators").GetInt32();
+            if (state == "Failed") return (approved, sent, $"the operator failed a batch of {count} validators: {batch.GetProperty("failure").GetString()}");
+            if (state is not ("Registering" or "Registered")) continue;
+            approved += count;
+            if (state == "Registered" || batch.TryGetProperty("transactionHash", out var tx) && tx.ValueKind == JsonValueKind.String) sent += count;
+        }
+        return (approved, sent, null);
     }
 
     private static IEnumerable<JsonElement> Items(JsonDocument? document, string property) =>
