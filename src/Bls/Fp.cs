@@ -59,8 +59,9 @@ internal readonly struct Fp : IField<Fp>
     }
 
     // Carries and borrows from the top bits (Hacker's Delight 2-13): no flags, no compare-and-set chains.
+    // Shared with Fr and the scalar splitting in Point.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong AddC(ulong a, ulong b, ref ulong carry)
+    internal static ulong AddC(ulong a, ulong b, ref ulong carry)
     {
         ulong s = a + b + carry;
         carry = ((a & b) | ((a | b) & ~s)) >> 63;
@@ -68,7 +69,7 @@ internal readonly struct Fp : IField<Fp>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong SubB(ulong a, ulong b, ref ulong borrow)
+    internal static ulong SubB(ulong a, ulong b, ref ulong borrow)
     {
         ulong d = a - b - borrow;
         borrow = ((~a & b) | (~(a ^ b) & d)) >> 63;

@@ -32,25 +32,9 @@ internal readonly struct Fr
 
     private static ulong MulAdd(ulong x, ulong y, ulong z, ulong w, out ulong lo) => Fp.MulAdd(x, y, z, w, out lo);
 
-    private static ulong AddC(ulong a, ulong b, ref ulong carry)
-    {
-        ulong s = a + b;
-        ulong c1 = s < a ? 1UL : 0UL;
-        ulong r = s + carry;
-        ulong c2 = r < s ? 1UL : 0UL;
-        carry = c1 | c2;
-        return r;
-    }
+    private static ulong AddC(ulong a, ulong b, ref ulong carry) => Fp.AddC(a, b, ref carry);
 
-    private static ulong SubB(ulong a, ulong b, ref ulong borrow)
-    {
-        ulong d = a - b;
-        ulong b1 = a < b ? 1UL : 0UL;
-        ulong r = d - borrow;
-        ulong b2 = d < borrow ? 1UL : 0UL;
-        borrow = b1 | b2;
-        return r;
-    }
+    private static ulong SubB(ulong a, ulong b, ref ulong borrow) => Fp.SubB(a, b, ref borrow);
 
     private static Fr Reduce(ulong t0, ulong t1, ulong t2, ulong t3)
     {

@@ -293,7 +293,7 @@ internal readonly struct Point<F> where F : unmanaged, IField<F>
             r1 = (r1 << 1) | (r0 >> 63);
             r0 = (r0 << 1) | bit;
             ulong b = 0;
-            ulong s0 = Sub(r0, ZSquared0, ref b), s1 = Sub(r1, ZSquared1, ref b), s2 = Sub(r2, 0, ref b);
+            ulong s0 = Fp.SubB(r0, ZSquared0, ref b), s1 = Fp.SubB(r1, ZSquared1, ref b), s2 = Fp.SubB(r2, 0, ref b);
             ulong take = b - 1; // all ones when R >= z^2
             r0 = (r0 & ~take) | (s0 & take);
             r1 = (r1 & ~take) | (s1 & take);
@@ -322,8 +322,8 @@ internal readonly struct Point<F> where F : unmanaged, IField<F>
             ulong bit = i >= 64 ? (hi >> (i - 64)) & 1 : (lo >> i) & 1;
             ulong top = r >> 63;
             r = (r << 1) | bit;
-            ulong diff = r - d;
-            ulong borrow = ((~r & d) | (~(r ^ d) & diff)) >> 63;
+            ulong borrow = 0;
+            ulong diff = Fp.SubB(r, d, ref borrow);
             ulong take = top | (borrow ^ 1);
             ulong mask = 0UL - take;
             r = (r & ~mask) | (diff & mask);
@@ -331,15 +331,5 @@ internal readonly struct Point<F> where F : unmanaged, IField<F>
         }
         rem = r;
         return q;
-    }
-
-    private static ulong Sub(ulong a, ulong b, ref ulong borrow)
-    {
-        ulong d = a - b;
-        ulong b1 = a < b ? 1UL : 0UL;
-        ulong r = d - borrow;
-        ulong b2 = d < borrow ? 1UL : 0UL;
-        borrow = b1 | b2;
-        return r;
     }
 }
