@@ -52,11 +52,6 @@ public sealed class AnvilNode : IAsyncLifetime, IDisposable
         }
     }
 
-    /// <summary>
-    /// Start <see cref="PlatformExecutable"/> (the default) rather than the npm shim <see cref="Executable"/>.
-    /// </summary>
-    public bool UsePlatformExecutable { get; init; } = true;
-
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(_folder);
@@ -83,7 +78,7 @@ public sealed class AnvilNode : IAsyncLifetime, IDisposable
 
     private async Task StartAsync()
     {
-        var executable = UsePlatformExecutable ? PlatformExecutable : Executable;
+        var executable = PlatformExecutable;
         if (!File.Exists(executable)) throw new FileNotFoundException("anvil is not installed: run ./dvt test (or set DVT_ANVIL)", executable);
         var port = FreePort();
         var config = Path.Combine(_folder, "anvil.json");
