@@ -48,22 +48,25 @@ public static class Deployer
     /// </summary>
     public static async Task FundAsync(Uri rpc, Address to, decimal ether, CancellationToken cancellationToken = default)
     {
-        var client = new EthRpcClient(new HttpClient(), rpc);
+        using var http = new HttpClient();
+        var client = new EthRpcClient(http, rpc);
         var accounts = await client.RequestAsync("eth_accounts", [], cancellationToken);
         if (accounts.GetArrayLength() == 0) throw new InvalidOperationException("the node has no unlocked account to fund from");
         var wei = new BigInteger(ether * 1_000_000_000m) * BigInteger.Pow(10, 9);
         var transfer = new JsonObject { ["from"] = accounts[0].GetString(), ["to"] = to.ToString(), ["value"] = Quantity.Format(wei) };
         var hash = Bytes32.Parse((await client.RequestAsync("eth_sendTransaction", [transfer], cancellationToken)).GetString());
-        for (var attempt = 0; attempt < 600; attempt++)
+        using var mined = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        mined.CancelAfter(TimeSpan.FromSeconds(30));
+        TransactionReceipt receipt;
+        try
         {
-            if (await client.GetTransactionReceiptAsync(hash, cancellationToken) is { } receipt)
-            {
-                if (receipt.Succeeded) return;
-                throw new InvalidOperationException($"funding {to} failed");
-            }
-            await Task.Delay(50, cancellationToken);
+            receipt = await client.WaitForReceiptAsync(hash, pollInterval: TimeSpan.FromMilliseconds(50), cancellationToken: mined.Token);
         }
-        throw new InvalidOperationException($"funding {to} was not mined");
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new InvalidOperationException($"funding {to} was not mined");
+        }
+        if (!receipt.Succeeded) throw new InvalidOperationException($"funding {to} failed");
     }
 
     /// <summary>
