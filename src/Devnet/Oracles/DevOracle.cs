@@ -197,7 +197,7 @@ public sealed class DevOracle : IDisposable
             var exitRoot = ExitSigning.SigningRoot(_network, ExitSigning.Exit(_network, v.Index));
             sets.Add(($"validator {v.PublicKey}: exit signature shard {Position} does not verify against its public key shard for index {v.Index}",
                 new SignatureSet(v.KeyShards[Position], exitRoot.ToArray(), exitShards[i])));
-            var depositRoot = DepositSigning.SigningRoot(_network, v.Deposit.ToMessage());
+            var depositRoot = DepositSigning.SigningRoot(_network, new DepositMessage(v.PublicKey, v.Deposit.WithdrawalCredentials, v.Deposit.Amount));
             sets.Add(($"validator {v.PublicKey}: the deposit signature does not verify for 32 ETH to the vault's 0x01 credentials on {_network.Name}",
                 new SignatureSet(v.PublicKey, depositRoot.ToArray(), v.Deposit.Signature)));
         }
@@ -231,9 +231,4 @@ public sealed class DevOracle : IDisposable
     }
 
     public override string ToString() => $"DevOracle({Position}, {Address})";
-}
-
-internal static class DepositValidatorExtensions
-{
-    public static DepositMessage ToMessage(this DepositValidator v) => new(v.PublicKey, v.WithdrawalCredentials, v.Amount);
 }
