@@ -300,12 +300,12 @@ internal readonly struct Fp : IField<Fp>
         {
             while ((u[0] & 1) == 0)
             {
-                ShiftRight1(u, 0);
+                ShiftRight1(u);
                 HalveModP(x1);
             }
             while ((v[0] & 1) == 0)
             {
-                ShiftRight1(v, 0);
+                ShiftRight1(v);
                 HalveModP(x2);
             }
             if (!LessThan(u, v))
@@ -339,33 +339,30 @@ internal readonly struct Fp : IField<Fp>
         return borrow;
     }
 
-    private static void ShiftRight1(Span<ulong> a, ulong topBit)
+    private static void ShiftRight1(Span<ulong> a)
     {
         for (int i = 0; i < 5; i++) a[i] = (a[i] >> 1) | (a[i + 1] << 63);
-        a[5] = (a[5] >> 1) | (topBit << 63);
+        a[5] >>= 1;
     }
 
-    private static ReadOnlySpan<ulong> PLimbs => [P0, P1, P2, P3, P4, P5];
+    private static void AddPInPlace(Span<ulong> a)
+    {
+        ReadOnlySpan<ulong> p = [P0, P1, P2, P3, P4, P5];
+        ulong carry = 0;
+        for (int i = 0; i < 6; i++) a[i] = AddC(a[i], p[i], ref carry);
+    }
 
     /// <summary>a / 2 mod p for a &lt; p: (a + p) / 2 when a is odd (the sum fits in 382 bits).</summary>
     private static void HalveModP(Span<ulong> a)
     {
-        if ((a[0] & 1) != 0)
-        {
-            ulong carry = 0;
-            for (int i = 0; i < 6; i++) a[i] = AddC(a[i], PLimbs[i], ref carry);
-        }
-        ShiftRight1(a, 0);
+        if ((a[0] & 1) != 0) AddPInPlace(a);
+        ShiftRight1(a);
     }
 
     /// <summary>a = a - b mod p for a, b &lt; p.</summary>
     private static void SubModP(Span<ulong> a, ReadOnlySpan<ulong> b)
     {
-        if (SubInPlace(a, b) != 0)
-        {
-            ulong carry = 0;
-            for (int i = 0; i < 6; i++) a[i] = AddC(a[i], PLimbs[i], ref carry);
-        }
+        if (SubInPlace(a, b) != 0) AddPInPlace(a);
     }
 
     /// <summary>The square root for p = 3 (mod 4), or false when the value is not a square.</summary>
