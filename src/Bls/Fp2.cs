@@ -122,9 +122,9 @@ internal readonly struct Fp2 : IField<Fp2>
     {
         var d = (C0 + n) * InvTwo;
         if (d.IsZero) d = (C0 - n) * InvTwo;
-        d.TrySqrtAndInverse(out var r, out var s);
+        bool dIsSquare = d.TrySqrtAndInverse(out var r, out var s);
         var half = C1 * s * InvTwo;
-        root = r.Square() == d ? new Fp2(r, half) : new Fp2(-half, r);
+        root = dIsSquare ? new Fp2(r, half) : new Fp2(-half, r);
         return root.Square() == this;
     }
 
