@@ -56,18 +56,15 @@ internal readonly struct Fp2 : IField<Fp2>
 
     internal Fp2 Conjugate() => new(C0, -C1);
 
-    public Fp2 Invert()
-    {
-        var norm = C0.Square() + C1.Square();
-        var inv = norm.Invert();
-        return new Fp2(C0 * inv, -(C1 * inv));
-    }
+    /// <summary>The norm c0^2 + c1^2 in Fp: this element times its conjugate.</summary>
+    internal Fp Norm => C0.Square() + C1.Square();
 
-    public Fp2 InvertPublic()
-    {
-        var inv = (C0.Square() + C1.Square()).InvertPublic();
-        return new Fp2(C0 * inv, -(C1 * inv));
-    }
+    public Fp2 Invert() => ConjugateTimes(Norm.Invert());
+
+    public Fp2 InvertPublic() => ConjugateTimes(Norm.InvertPublic());
+
+    /// <summary>The conjugate scaled by the inverse of the norm, which is the inverse.</summary>
+    private Fp2 ConjugateTimes(Fp inverseNorm) => new(C0 * inverseNorm, -(C1 * inverseNorm));
 
     public static Fp2 Select(Fp2 a, Fp2 b, ulong mask) => new(Fp.Select(a.C0, b.C0, mask), Fp.Select(a.C1, b.C1, mask));
 
@@ -107,7 +104,7 @@ internal readonly struct Fp2 : IField<Fp2>
     /// </summary>
     internal bool TryNormRoot(out Fp n)
     {
-        var norm = C0.Square() + C1.Square();
+        var norm = Norm;
         norm.TrySqrt(out n);
         return n.Square() == norm;
     }

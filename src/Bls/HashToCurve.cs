@@ -137,7 +137,7 @@ internal static class HashToCurve
         {
             x = zu2 * x;
             gx = (x.Square() + G2A) * x + G2B;
-            var normU = u.C0.Square() + u.C1.Square();
+            var normU = u.Norm;
             if (!gx.TrySqrtGivenNormRoot(normU.Square() * normU * FiveRootMinusFive * n, out y))
                 throw new InvalidOperationException("SSWU: g(x2) must be square");
         }
