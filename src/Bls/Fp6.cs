@@ -51,10 +51,8 @@ internal readonly struct Fp6
     /// <summary>Multiplication by b1 v.</summary>
     internal Fp6 MulBy1(Fp2 b1) => new((C2 * b1).MulByXi(), C0 * b1, C1 * b1);
 
-    internal Fp6 Invert() => Invert(publicValue: false);
-
-    /// <summary>With publicValue, the Fp inversion inside is the fast variable-time one.</summary>
-    internal Fp6 Invert(bool publicValue)
+    /// <summary>The inverse; with publicValue the Fp inversion inside is the fast variable-time one.</summary>
+    internal Fp6 Invert(bool publicValue = false)
     {
         var t0 = C0.Square() - (C1 * C2).MulByXi();
         var t1 = C2.Square().MulByXi() - C0 * C1;
