@@ -25,7 +25,6 @@ public static partial class OracleServer
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-        builder.Services.AddHttpClient();
         var app = builder.Build();
 
         chain ??= new RpcChainView(new EthRpcClient(new HttpClient(), settings.Rpc), settings.Network);
