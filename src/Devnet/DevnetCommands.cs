@@ -104,7 +104,7 @@ public static class DevnetCommands
             var secret = new byte[32];
             try
             {
-                using var key = NewKey(secret);
+                using var key = DevKeys.NewSecp256k1(secret);
                 using var password = KeystorePassword.FromText(text);
                 File.WriteAllText(parse.GetRequiredValue(keystore), EthereumKeystore.Encrypt(secret, password, new KdfOptions(KdfFunction.Pbkdf2, 8192)).ToJson());
                 File.WriteAllText(parse.GetRequiredValue(passwordFile), text);
@@ -195,22 +195,6 @@ public static class DevnetCommands
     {
         var url = ParseUrl(text, option).ToString();
         return new Uri(url.EndsWith('/') ? url : url + "/");
-    }
-
-    private static EthPrivateKey NewKey(byte[] secret)
-    {
-        while (true)
-        {
-            RandomNumberGenerator.Fill(secret);
-            try
-            {
-                return EthPrivateKey.FromBytes(secret);
-            }
-            catch (FormatException)
-            {
-                // Out of the curve's range (odds about 2^-128): draw again.
-            }
-        }
     }
 
     private static Address ParseAddress(string? text, string option) =>

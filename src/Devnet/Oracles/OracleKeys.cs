@@ -28,22 +28,18 @@ public static class OracleKeys
         if (count < 1) throw new ArgumentException("at least one oracle is needed", nameof(count));
         var entries = new List<OracleKeyEntry>(count);
         var secret = new byte[32];
-        while (entries.Count < count)
+        try
         {
-            RandomNumberGenerator.Fill(secret);
-            EthPrivateKey key;
-            try
+            for (var i = 0; i < count; i++)
             {
-                key = EthPrivateKey.FromBytes(secret);
-            }
-            catch (FormatException)
-            {
-                continue;
-            }
-            using (key)
+                using var key = DevKeys.NewSecp256k1(secret);
                 entries.Add(new OracleKeyEntry(Hex.Encode(key.PublicKey), Hex.Encode(secret), AddressChecksum.Encode(key.Address)));
+            }
         }
-        CryptographicOperations.ZeroMemory(secret);
+        finally
+        {
+            CryptographicOperations.ZeroMemory(secret);
+        }
         return entries;
     }
 
