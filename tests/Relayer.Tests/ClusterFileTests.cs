@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Dapper;
-using DvtBus.Bls;
 using DvtBus.Contracts;
 using DvtBus.Primitives;
 using DvtBus.Relayer.Tests.Support;
@@ -95,23 +94,9 @@ public sealed class ClusterFileTests(ClusterFileEnvironment env) : IClassFixture
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
-        JsonNode? ready = null;
-        await RelayerEnvironment.WaitUntilAsync(async () =>
+        await env.WaitReadyOverHttpAsync(http, clusters, start);
+        foreach (var cluster in clusters)
         {
-            var response = await http.PostAsJsonAsync("/validators", new { public_keys = clusters.Select(c => c.PublicKey.ToString()) });
-            ready = JsonNode.Parse(await response.Content.ReadAsStringAsync());
-            return ready!["ready"]!.GetValue<bool>();
-        }, "ready: true");
-        foreach (var (cluster, i) in clusters.Select((c, i) => (c, (ulong)i)))
-        {
-            env.FullSignatures.Add(cluster.FullSignature(start + i));
-            var shares = ready!["validators"]!.AsArray().Single(v => v!["public_key"]!.GetValue<string>() == cluster.PublicKey.ToString())!["oracles_exit_signature_shares"]!;
-            var publicKeys = shares["public_keys"]!.AsArray().Select(k => BlsPublicKey.Parse(k!.GetValue<string>())).ToList();
-            var encrypted = shares["encrypted_exit_signatures"]!.AsArray().Select(e => EncryptedExitSignature.Parse(e!.GetValue<string>())).ToList();
-            var opened = await env.Oracles.OpenAsync(TestCluster.SigningRoot(start + i), publicKeys, encrypted);
-            Assert.All(opened, o => Assert.True(o.Verifies));
-            foreach (var recovered in env.Oracles.RecoverFromEverySubset(opened.Select(o => o.Signature).ToList()))
-                Assert.True(BlsScheme.Verify(cluster.PublicKey, TestCluster.SigningRoot(start + i).Span, recovered));
             Assert.Equal(3L, await env.QueryScalarAsync<long>(
                 "SELECT count(*) FROM relayer.shares s JOIN relayer.exits e ON e.id = s.exit_id WHERE e.public_key = @key AND s.sidecar_id = 'http'",
                 new { key = cluster.PublicKey.ToArray() }));

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
-using DvtBus.Bls;
 using DvtBus.Primitives;
 using DvtBus.Relayer.Tests.Support;
 using Xunit;
@@ -70,25 +69,7 @@ public sealed class HttpApiTests(RelayerEnvironment env) : IClassFixture<Relayer
             if (node == 4) Assert.Contains("DoesNotVerify", await response.Content.ReadAsStringAsync());
         }
 
-        JsonNode? ready = null;
-        await RelayerEnvironment.WaitUntilAsync(async () =>
-        {
-            var response = await PostAsync(http, "/validators", new { public_keys = clusters.Select(c => c.PublicKey.ToString()) });
-            ready = JsonNode.Parse(await response.Content.ReadAsStringAsync());
-            return ready!["ready"]!.GetValue<bool>();
-        }, "ready: true");
-
-        foreach (var (cluster, i) in clusters.Select((c, i) => (c, (ulong)i)))
-        {
-            env.FullSignatures.Add(cluster.FullSignature(start + i));
-            var shares = ready!["validators"]!.AsArray().Single(v => v!["public_key"]!.GetValue<string>() == cluster.PublicKey.ToString())!["oracles_exit_signature_shares"]!;
-            var publicKeys = shares["public_keys"]!.AsArray().Select(k => BlsPublicKey.Parse(k!.GetValue<string>())).ToList();
-            var encrypted = shares["encrypted_exit_signatures"]!.AsArray().Select(e => EncryptedExitSignature.Parse(e!.GetValue<string>())).ToList();
-            var opened = await env.Oracles.OpenAsync(TestCluster.SigningRoot(start + i), publicKeys, encrypted);
-            Assert.All(opened, o => Assert.True(o.Verifies));
-            foreach (var recovered in env.Oracles.RecoverFromEverySubset(opened.Select(o => o.Signature).ToList()))
-                Assert.True(BlsScheme.Verify(cluster.PublicKey, TestCluster.SigningRoot(start + i).Span, recovered));
-        }
+        var ready = await env.WaitReadyOverHttpAsync(http, clusters, start);
 
         exits = JsonNode.Parse(await http.GetStringAsync("/exits"))!["exits"]!.AsArray();
         var first = exits.Single(e => e!["public_key"]!.GetValue<string>() == clusters[0].PublicKey.ToString())!;

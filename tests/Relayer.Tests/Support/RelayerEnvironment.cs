@@ -45,6 +45,39 @@ public class RelayerEnvironment : IAsyncLifetime
         return await Recorder.WaitForAsync<DvtBus.Contracts.SignatureReady>(
             r => r.ValidatorPublicKey == cluster.PublicKey && r.ValidatorIndex == index, $"SignatureReady of index {index}");
     }
+
+    /// <summary>
+    /// Over HTTP alone, as the public StakeWise operator does: <c>POST /validators</c> until it answers <c>ready: true</c>
+    /// for the clusters' validators (at indexes <paramref name="start"/>, <paramref name="start"/> + 1, …). Then each
+    /// validator's oracle shares decrypt with eciesjs to shards that verify under their public key shards, and every t
+    /// of them recover a signature valid under the validator key.
+    /// </summary>
+    /// <returns>The ready answer.</returns>
+    public async Task<System.Text.Json.Nodes.JsonNode> WaitReadyOverHttpAsync(HttpClient http, IReadOnlyList<TestCluster> clusters, ulong start)
+    {
+        System.Text.Json.Nodes.JsonNode? ready = null;
+        await WaitUntilAsync(async () =>
+        {
+            var response = await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(
+                http, "/validators", new { public_keys = clusters.Select(c => c.PublicKey.ToString()) });
+            ready = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync());
+            return ready!["ready"]!.GetValue<bool>();
+        }, "ready: true");
+        foreach (var (cluster, i) in clusters.Select((c, i) => (c, (ulong)i)))
+        {
+            var root = TestCluster.SigningRoot(start + i);
+            FullSignatures.Add(cluster.FullSignature(start + i));
+            var shares = ready!["validators"]!.AsArray().Single(v => v!["public_key"]!.GetValue<string>() == cluster.PublicKey.ToString())!["oracles_exit_signature_shares"]!;
+            var publicKeys = shares["public_keys"]!.AsArray().Select(k => DvtBus.Primitives.BlsPublicKey.Parse(k!.GetValue<string>())).ToList();
+            var encrypted = shares["encrypted_exit_signatures"]!.AsArray().Select(e => DvtBus.Primitives.EncryptedExitSignature.Parse(e!.GetValue<string>())).ToList();
+            var opened = await Oracles.OpenAsync(root, publicKeys, encrypted);
+            Assert.All(opened, o => Assert.True(o.Verifies));
+            foreach (var recovered in Oracles.RecoverFromEverySubset(opened.Select(o => o.Signature).ToList()))
+                Assert.True(DvtBus.Bls.BlsScheme.Verify(cluster.PublicKey, root.Span, recovered));
+        }
+        return ready!;
+    }
+
     public IBus Bus => _bus ?? throw new InvalidOperationException("environment not started");
 
     protected virtual Dictionary<string, string?> ExtraSettings() => [];
