@@ -3,8 +3,8 @@ using System.Text.Json;
 using Dapper;
 using DvtBus.Contracts;
 using DvtBus.Crypto.Consensus;
+using DvtBus.Devnet.Deploy;
 using DvtBus.Hosting;
-using DvtBus.Keystores;
 using DvtBus.Operator.Tests.Support;
 using DvtBus.TestSupport;
 using MassTransit;
@@ -30,7 +30,7 @@ public sealed class OperatorProcess : IAsyncDisposable
 
     private readonly List<IHost> _running = [];
 
-    private OperatorProcess(string root, string virtualHost, string database, DevnetDeployment devnet, Network network, string managerLabel,
+    private OperatorProcess(string root, string virtualHost, string database, Deployment devnet, Network network, string managerLabel,
         DevOracles oracles, AnvilNode anvil)
     {
         Root = root;
@@ -46,7 +46,7 @@ public sealed class OperatorProcess : IAsyncDisposable
     public string Root { get; }
     public string VirtualHost { get; }
     public string Database { get; }
-    public DevnetDeployment Devnet { get; }
+    public Deployment Devnet { get; }
     public Network Network { get; }
     public string ManagerLabel { get; }
     public DevOracles Oracles { get; }
@@ -56,18 +56,10 @@ public sealed class OperatorProcess : IAsyncDisposable
     /// <summary>A devnet, its oracles, a funded validators manager with its keystore, a fresh virtual host and database.</summary>
     public static async Task<OperatorProcess> CreateAsync(AnvilNode anvil, string managerLabel)
     {
-        var manager = DevnetDeployment.Key(managerLabel);
-        var devnet = await DevnetDeployment.DeployAsync(anvil, OracleLabels.Select(DevOracles.AddressOf), 2, manager.Address);
-        await anvil.RequestAsync("anvil_setBalance", manager.Address.ToString(), "0x3635C9ADC5DEA00000");
-        var network = DepositFiles.Devnet(devnet.DepositContract, devnet.ChainId);
-        var oracles = await DevOracles.StartAsync(OracleLabels, 2, network, devnet.Keeper, anvil.Uri);
+        var (devnet, network, oracles) = await DevnetDeployment.StartAsync(anvil, OracleLabels, 2, managerLabel);
         var root = Path.Combine(Path.GetTempPath(), "dvt-operator-broker-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
-        await File.WriteAllBytesAsync(Path.Combine(root, "manager.txt"), "broker password\n"u8.ToArray());
-        using (var password = KeystorePassword.ReadFile(Path.Combine(root, "manager.txt")))
-            await File.WriteAllTextAsync(Path.Combine(root, "manager.json"), EthereumKeystore.Encrypt(
-                System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("operator-test-eth-" + managerLabel)), password,
-                new KdfOptions(KdfFunction.Pbkdf2, 1000)).ToJson());
+        await DevnetDeployment.WriteKeystoreAsync(managerLabel, Path.Combine(root, "manager.json"), Path.Combine(root, "manager.txt"));
         return new OperatorProcess(root, await TestServices.CreateVirtualHostAsync("operator"), await TestServices.CreateDatabaseAsync("operator_broker"),
             devnet, network, managerLabel, oracles, anvil);
     }
@@ -197,7 +189,7 @@ public sealed class OperatorProcess : IAsyncDisposable
     }
 
     /// <summary>The relayer's part over the broker, holding every exit request until the test lets it answer.</summary>
-    public sealed class GatedRelayer(GatedRelayer.Gate gate, RegistrationFlowTests.RelayerStandIn.Keys keys) : IConsumer<ExitRequested>
+    public sealed class GatedRelayer(GatedRelayer.Gate gate, RegistrationRig.Relayer relayer) : IConsumer<ExitRequested>
     {
         public sealed class Gate
         {
@@ -209,7 +201,7 @@ public sealed class OperatorProcess : IAsyncDisposable
         {
             gate.Requests.Enqueue(context.Message);
             await gate.Open.Task.WaitAsync(context.CancellationToken);
-            await new RegistrationFlowTests.RelayerStandIn(keys).Consume(context);
+            await new RegistrationRig.RelayerStandIn(relayer).Consume(context);
         }
     }
 

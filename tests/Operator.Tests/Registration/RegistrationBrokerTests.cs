@@ -21,8 +21,8 @@ public sealed class RegistrationBrokerTests(AnvilNode anvil) : IClassFixture<Anv
     {
         await using var process = await OperatorProcess.CreateAsync(anvil, "broker-manager");
         var gate = new OperatorProcess.GatedRelayer.Gate();
-        var keys = new RegistrationFlowTests.RelayerStandIn.Keys(process.Network, OperatorProcess.ValidatorLabels, OperatorProcess.OracleLabels.Length);
-        await process.StartPeerAsync("relayer-stand-in", s => s.AddSingleton(gate).AddSingleton(keys), bus => bus.AddConsumer<OperatorProcess.GatedRelayer>());
+        var relayer = new Support.RegistrationRig.Relayer(process.Network, OperatorProcess.ValidatorLabels, OperatorProcess.OracleLabels);
+        await process.StartPeerAsync("relayer-stand-in", s => s.AddSingleton(gate).AddSingleton(relayer), bus => bus.AddConsumer<OperatorProcess.GatedRelayer>());
         var first = await process.StartOperatorAsync();
 
         process.Drop("deposit_data-broker.json", process.DepositFile());

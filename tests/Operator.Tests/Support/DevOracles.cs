@@ -52,7 +52,7 @@ public sealed class DevOracles : IAsyncDisposable
     {
         var keys = labels.Select(label =>
         {
-            var secret = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("operator-test-eth-" + label));
+            var secret = DevnetDeployment.Secret(label);
             using var key = EthPrivateKey.FromBytes(secret);
             return new OracleKeyEntry(Hex.Encode(key.PublicKey), Hex.Encode(secret), key.Address.ToString());
         }).ToList();

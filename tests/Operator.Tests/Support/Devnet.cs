@@ -1,33 +1,51 @@
-using System.Text.Json;
+using DvtBus.Crypto.Consensus;
+using DvtBus.Devnet.Deploy;
 using DvtBus.Ethereum.Crypto;
+using DvtBus.Keystores;
 using DvtBus.Primitives;
 using DvtBus.TestSupport;
 
 namespace DvtBus.Operator.Tests.Support;
 
-/// <summary>The devnet contracts (deposit contract, keeper, vault) deployed by tools/js/devnet-deploy.mjs to an anvil.</summary>
-public sealed record DevnetDeployment(ulong ChainId, Address DepositContract, Address Keeper, Address Vault)
+/// <summary>
+/// The devnet contracts (deposit contract, keeper, vault) deployed on an anvil by src/Devnet's
+/// <see cref="Deployer"/>, and the tests' Ethereum keys, made from labels so that a test can name an
+/// oracle or a manager before anything is deployed.
+/// </summary>
+public static class DevnetDeployment
 {
-    public static async Task<DevnetDeployment> DeployAsync(AnvilNode anvil, IEnumerable<Address> oracles, int minOracles, Address manager)
+    public static Task<Deployment> DeployAsync(AnvilNode anvil, IEnumerable<Address> oracles, int minOracles, Address manager) =>
+        Deployer.DeployAsync(anvil.Uri, [.. oracles], minOracles, manager, fundingEther: "1000");
+
+    /// <summary>
+    /// A fresh devnet whose keeper trusts the labelled oracles (<paramref name="minOracles"/> of them must
+    /// sign), those oracles serving over HTTP with the same threshold, and the manager's account funded.
+    /// </summary>
+    public static async Task<(Deployment Devnet, Network Network, DevOracles Oracles)> StartAsync(
+        AnvilNode anvil, IReadOnlyList<string> oracleLabels, int minOracles, string managerLabel)
     {
-        var request = JsonSerializer.Serialize(new
-        {
-            rpcUrl = anvil.Url,
-            oracles = oracles.Select(o => o.ToString()).ToArray(),
-            validatorsMinOracles = minOracles,
-            validatorsManager = manager.ToString(),
-            withdrawalCredentialsType = 1,
-            fundingEther = "1000",
-        });
-        using var deployed = JsonDocument.Parse(await NodePeer.RunAsync("devnet-deploy.mjs", request));
-        var root = deployed.RootElement;
-        return new DevnetDeployment(
-            root.GetProperty("chainId").GetUInt64(),
-            Address.Parse(root.GetProperty("depositContract").GetString()),
-            Address.Parse(root.GetProperty("keeper").GetString()),
-            Address.Parse(root.GetProperty("vault").GetString()));
+        using var manager = Key(managerLabel);
+        var devnet = await DeployAsync(anvil, oracleLabels.Select(DevOracles.AddressOf), minOracles, manager.Address);
+        await anvil.RequestAsync("anvil_setBalance", manager.Address.ToString(), "0x3635C9ADC5DEA00000");
+        var network = DepositFiles.Devnet(devnet.DepositContract, devnet.ChainId);
+        var oracles = await DevOracles.StartAsync(oracleLabels, minOracles, network, devnet.Keeper, anvil.Uri);
+        return (devnet, network, oracles);
     }
 
-    public static EthPrivateKey Key(string label) =>
-        EthPrivateKey.FromBytes(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("operator-test-eth-" + label)));
+    /// <summary>The secret of the labelled key.</summary>
+    public static byte[] Secret(string label) =>
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("operator-test-eth-" + label));
+
+    public static EthPrivateKey Key(string label) => EthPrivateKey.FromBytes(Secret(label));
+
+    /// <summary>
+    /// The labelled key as a keystore v3 file (cheap PBKDF2) and its password file, the password ending in
+    /// a newline (which is part of it): what the operator's ManagerKeystore and ManagerPasswordFile name.
+    /// </summary>
+    public static async Task WriteKeystoreAsync(string label, string keystoreFile, string passwordFile)
+    {
+        await File.WriteAllBytesAsync(passwordFile, "test password\n"u8.ToArray());
+        using var password = KeystorePassword.ReadFile(passwordFile);
+        await File.WriteAllTextAsync(keystoreFile, EthereumKeystore.Encrypt(Secret(label), password, new KdfOptions(KdfFunction.Pbkdf2, 1000)).ToJson());
+    }
 }

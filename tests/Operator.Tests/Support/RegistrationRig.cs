@@ -1,10 +1,10 @@
 using DvtBus.Contracts;
 using DvtBus.Crypto.Consensus;
 using DvtBus.Crypto.Encryption;
+using DvtBus.Devnet.Deploy;
 using DvtBus.Ethereum.Rpc;
 using DvtBus.Ethereum.StakeWise;
 using DvtBus.Hosting;
-using DvtBus.Keystores;
 using DvtBus.Operator.Batches;
 using DvtBus.Operator.Deposits;
 using DvtBus.Operator.Intake;
@@ -39,7 +39,7 @@ public sealed class RegistrationRig : IAsyncDisposable
     private readonly string[] _validatorLabels;
     private ServiceProvider _provider = null!;
 
-    private RegistrationRig(AnvilNode anvil, string root, DevnetDeployment devnet, Network network, DevOracles oracles, NpgsqlDataSource db, string[] validatorLabels)
+    private RegistrationRig(AnvilNode anvil, string root, Deployment devnet, Network network, DevOracles oracles, NpgsqlDataSource db, string[] validatorLabels)
     {
         _anvil = anvil;
         _root = root;
@@ -56,7 +56,7 @@ public sealed class RegistrationRig : IAsyncDisposable
     /// <summary>Every JSON-RPC request the operator's client sent to anvil, in order.</summary>
     public RpcTap Tap { get; } = new();
 
-    public DevnetDeployment Devnet { get; }
+    public Deployment Devnet { get; }
     public Network Network { get; }
     public DevOracles Oracles { get; }
     public NpgsqlDataSource Db { get; }
@@ -70,11 +70,7 @@ public sealed class RegistrationRig : IAsyncDisposable
     {
         var oracleLabels = Enumerable.Range(0, 3).Select(i => $"{name}-oracle-{i}").ToArray();
         var validatorLabels = Enumerable.Range(0, validators).Select(i => $"{name}-v{i}").ToArray();
-        using var manager = DevnetDeployment.Key(name + "-manager");
-        var devnet = await DevnetDeployment.DeployAsync(anvil, oracleLabels.Select(DevOracles.AddressOf), OracleThreshold, manager.Address);
-        await anvil.RequestAsync("anvil_setBalance", manager.Address.ToString(), "0x3635C9ADC5DEA00000");
-        var network = DepositFiles.Devnet(devnet.DepositContract, devnet.ChainId);
-        var oracles = await DevOracles.StartAsync(oracleLabels, OracleThreshold, network, devnet.Keeper, anvil.Uri);
+        var (devnet, network, oracles) = await DevnetDeployment.StartAsync(anvil, oracleLabels, OracleThreshold, name + "-manager");
         var root = Path.Combine(Path.GetTempPath(), "dvt-operator-rig-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
         var options = new OperatorOptions
@@ -89,11 +85,7 @@ public sealed class RegistrationRig : IAsyncDisposable
             ManagerPasswordFile = Path.Combine(root, "manager.txt"),
             StuckAfter = stuckAfter,
         };
-        await File.WriteAllBytesAsync(options.ManagerPasswordFile, "rig password\n"u8.ToArray());
-        using (var password = KeystorePassword.ReadFile(options.ManagerPasswordFile))
-            await File.WriteAllTextAsync(options.ManagerKeystore, EthereumKeystore.Encrypt(
-                System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"operator-test-eth-{name}-manager")),
-                password, new KdfOptions(KdfFunction.Pbkdf2, 1000)).ToJson());
+        await DevnetDeployment.WriteKeystoreAsync(name + "-manager", options.ManagerKeystore, options.ManagerPasswordFile);
 
         var db = NpgsqlDataSource.Create(await TestServices.CreateDatabaseAsync("operator_rig"));
         await new PostgresMigrator(db, "operator", PostgresMigrator.FromAssembly(typeof(OperatorOptions).Assembly)).MigrateAsync();
