@@ -54,7 +54,7 @@ public sealed class TransactionSender
     public async Task<SignedEip1559Transaction> SendAsync(TransactionRequest request, CancellationToken cancellationToken = default)
     {
         var gas = request.GasLimit ?? await EstimateAsync(request, cancellationToken);
-        var (tip, maxFee) = await MarketFeesAsync(cancellationToken);
+        var (tip, maxFee) = await CappedMarketFeesAsync(cancellationToken);
         await _nonceLock.WaitAsync(cancellationToken);
         try
         {
@@ -78,9 +78,9 @@ public sealed class TransactionSender
     public async Task<SignedEip1559Transaction> ReplaceAsync(SignedEip1559Transaction stuck, CancellationToken cancellationToken = default)
     {
         var old = stuck.Transaction;
-        var (marketTip, marketMax) = await MarketFeesAsync(cancellationToken);
-        var tip = BigInteger.Max(Bump(old.MaxPriorityFeePerGas), marketTip);
-        var maxFee = BigInteger.Max(BigInteger.Max(Bump(old.MaxFeePerGas), marketMax), tip);
+        var (marketTip, marketMax) = await CappedMarketFeesAsync(cancellationToken);
+        var tip = BigInteger.Max(Bump(old.MaxPriorityFeePerGas, _options.ReplacementBumpPercent), marketTip);
+        var maxFee = BigInteger.Max(BigInteger.Max(Bump(old.MaxFeePerGas, _options.ReplacementBumpPercent), marketMax), tip);
         CheckCap(maxFee);
         var replacement = (old with { MaxPriorityFeePerGas = tip, MaxFeePerGas = maxFee }).Sign(_key);
         await BroadcastAsync(replacement, cancellationToken);
@@ -137,25 +137,41 @@ public sealed class TransactionSender
         return estimate + estimate * (ulong)_options.GasHeadroomPercent / 100;
     }
 
-    private async Task<(BigInteger Tip, BigInteger MaxFee)> MarketFeesAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// What the market asks now, with no cap: the tip from eth_maxPriorityFeePerGas (the median of the last
+    /// five blocks' median tips when the node lacks it) and a max fee of twice the latest base fee plus the tip.
+    /// </summary>
+    public static async Task<(BigInteger Tip, BigInteger MaxFee)> MarketFeesAsync(EthRpcClient rpc, CancellationToken cancellationToken = default)
     {
-        var block = await _rpc.GetBlockByNumberAsync(BlockTag.Latest, cancellationToken)
+        var block = await rpc.GetBlockByNumberAsync(BlockTag.Latest, cancellationToken)
             ?? throw new InvalidOperationException("the node has no latest block");
         var baseFee = block.BaseFeePerGas ?? throw new InvalidOperationException("the chain has no base fee: EIP-1559 is not active");
         BigInteger tip;
         try
         {
-            tip = await _rpc.MaxPriorityFeePerGasAsync(cancellationToken);
+            tip = await rpc.MaxPriorityFeePerGasAsync(cancellationToken);
         }
         catch (RpcException)
         {
-            var history = await _rpc.FeeHistoryAsync(5, BlockTag.Latest, [50], cancellationToken);
+            var history = await rpc.FeeHistoryAsync(5, BlockTag.Latest, [50], cancellationToken);
             var rewards = history.Reward.Select(r => r.Count > 0 ? r[0] : BigInteger.Zero).Order().ToArray();
             tip = rewards.Length > 0 ? rewards[rewards.Length / 2] : BigInteger.Zero;
         }
-        var maxFee = baseFee * 2 + tip;
-        CheckCap(maxFee);
-        return (tip, maxFee);
+        return (tip, baseFee * 2 + tip);
+    }
+
+    /// <summary>A fee raised by <paramref name="percent"/>, rounded up and by at least one wei: what a same-nonce replacement offers.</summary>
+    public static BigInteger Bump(BigInteger fee, int percent)
+    {
+        var bumped = (fee * (100 + percent) + 99) / 100;
+        return bumped > fee ? bumped : fee + 1;
+    }
+
+    private async Task<(BigInteger Tip, BigInteger MaxFee)> CappedMarketFeesAsync(CancellationToken cancellationToken)
+    {
+        var fees = await MarketFeesAsync(_rpc, cancellationToken);
+        CheckCap(fees.MaxFee);
+        return fees;
     }
 
     private void CheckCap(BigInteger maxFee)
@@ -164,9 +180,4 @@ public sealed class TransactionSender
             throw new InvalidOperationException($"max fee per gas {maxFee} exceeds the configured cap {cap}");
     }
 
-    private BigInteger Bump(BigInteger fee)
-    {
-        var bumped = (fee * (100 + _options.ReplacementBumpPercent) + 99) / 100;
-        return bumped > fee ? bumped : fee + 1;
-    }
 }

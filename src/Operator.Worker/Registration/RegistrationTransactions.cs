@@ -141,8 +141,8 @@ public enum BroadcastResult
 /// <summary>
 /// Signs the validators manager's registerValidators transactions, records each in
 /// <see cref="RegistrationTransactionStore"/> and only then broadcasts it. Gas is the node's estimate
-/// plus 20 %, the tip eth_maxPriorityFeePerGas (fee history as fallback), the max fee twice the base fee
-/// plus the tip; a replacement raises both fees by 15 % and never below what the market asks now. No fee
+/// plus 20 %, the fees what <see cref="TransactionSender.MarketFeesAsync"/> says the market asks; a
+/// replacement raises both fees by 15 % (<see cref="TransactionSender.Bump"/>) and never below what the market asks now. No fee
 /// ever passes <paramref name="maxFeePerGas"/>: the first max fee is capped to it, and a replacement that
 /// would pass it is not made.
 /// </summary>
@@ -163,7 +163,7 @@ public sealed class RegistrationSender(EthRpcClient rpc, ManagerKey manager, ulo
     {
         var estimate = await rpc.EstimateGasAsync(new CallRequest(to, data, Account), ct);
         var gas = estimate + estimate * GasHeadroomPercent / 100;
-        var (marketTip, marketMax) = await MarketFeesAsync(ct);
+        var (marketTip, marketMax) = await TransactionSender.MarketFeesAsync(rpc, ct);
         var maxFee = BigInteger.Min(marketMax, maxFeePerGas);
         var tip = BigInteger.Min(marketTip, maxFee);
         return await store.RecordFirstAsync(batchId, Account,
@@ -179,7 +179,7 @@ public sealed class RegistrationSender(EthRpcClient rpc, ManagerKey manager, ulo
     {
         var old = stuck.Transaction.Transaction;
         if (Bump(old.MaxFeePerGas) > maxFeePerGas) return null;
-        var (marketTip, marketMax) = await MarketFeesAsync(ct);
+        var (marketTip, marketMax) = await TransactionSender.MarketFeesAsync(rpc, ct);
         var maxFee = BigInteger.Min(BigInteger.Max(Bump(old.MaxFeePerGas), marketMax), maxFeePerGas);
         var tip = BigInteger.Min(BigInteger.Max(Bump(old.MaxPriorityFeePerGas), marketTip), maxFee);
         var replacement = (old with { MaxPriorityFeePerGas = tip, MaxFeePerGas = maxFee }).Sign(manager.Key);
@@ -212,27 +212,5 @@ public sealed class RegistrationSender(EthRpcClient rpc, ManagerKey manager, ulo
 
     private static bool Says(RpcException e, string text) => e.RpcMessage.Contains(text, StringComparison.OrdinalIgnoreCase);
 
-    private async Task<(BigInteger Tip, BigInteger MaxFee)> MarketFeesAsync(CancellationToken ct)
-    {
-        var block = await rpc.GetBlockByNumberAsync(BlockTag.Latest, ct) ?? throw new InvalidOperationException("the node has no latest block");
-        var baseFee = block.BaseFeePerGas ?? throw new InvalidOperationException("the chain has no base fee: EIP-1559 is not active");
-        BigInteger tip;
-        try
-        {
-            tip = await rpc.MaxPriorityFeePerGasAsync(ct);
-        }
-        catch (RpcException)
-        {
-            var history = await rpc.FeeHistoryAsync(5, BlockTag.Latest, [50], ct);
-            var rewards = history.Reward.Select(r => r.Count > 0 ? r[0] : BigInteger.Zero).Order().ToArray();
-            tip = rewards.Length > 0 ? rewards[rewards.Length / 2] : BigInteger.Zero;
-        }
-        return (tip, baseFee * 2 + tip);
-    }
-
-    private static BigInteger Bump(BigInteger fee)
-    {
-        var bumped = (fee * (100 + ReplacementBumpPercent) + 99) / 100;
-        return bumped > fee ? bumped : fee + 1;
-    }
+    private static BigInteger Bump(BigInteger fee) => TransactionSender.Bump(fee, ReplacementBumpPercent);
 }

@@ -287,4 +287,20 @@ public class AnvilTests(AnvilNode anvil) : IClassFixture<AnvilNode>
         var rpc = provider.GetRequiredService<EthRpcClient>();
         Assert.Equal(anvil.ChainId, await rpc.ChainIdAsync());
     }
+
+    [Fact]
+    public async Task Market_fees_are_the_nodes_tip_and_twice_the_latest_base_fee_plus_it_with_no_cap()
+    {
+        var rpc = Rpc();
+        var (tip, maxFee) = await TransactionSender.MarketFeesAsync(rpc);
+        var baseFee = (await rpc.GetBlockByNumberAsync(BlockTag.Latest))!.BaseFeePerGas!.Value;
+        Assert.Equal(await rpc.MaxPriorityFeePerGasAsync(), tip);
+        Assert.Equal(baseFee * 2 + tip, maxFee);
+
+        // The sender applies its cap on top: the same market refused when the cap is below it.
+        using var key = DevKey(8);
+        var capped = new TransactionSender(rpc, key, anvil.ChainId, new TransactionSenderOptions { MaxFeePerGasCap = maxFee - 1 });
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => capped.SendAsync(new TransactionRequest(key.Address, [], GasLimit: 21000)));
+        Assert.Contains("exceeds the configured cap", refused.Message);
+    }
 }

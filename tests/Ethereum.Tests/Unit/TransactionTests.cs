@@ -84,4 +84,13 @@ public class TransactionTests
         paddedNonce[1] = RlpItem.Of([0x00, 0x07]);
         Assert.Throws<FormatException>(() => SignedEip1559Transaction.Decode(Encode(paddedNonce)));
     }
+
+    [Theory]
+    [InlineData(100, 15, 115)]
+    [InlineData(101, 15, 117)] // 116.15 rounds up: a node compares the raised fee, never a rounded-down one
+    [InlineData(1, 15, 2)]
+    [InlineData(0, 15, 1)] // nothing to raise: one wei more still replaces
+    [InlineData(1_000_000_000, 10, 1_100_000_000)]
+    public void Bump_raises_a_fee_by_the_percent_rounded_up_and_by_at_least_one_wei(long fee, int percent, long bumped) =>
+        Assert.Equal(new BigInteger(bumped), TransactionSender.Bump(fee, percent));
 }
