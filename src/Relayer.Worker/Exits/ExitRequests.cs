@@ -24,12 +24,11 @@ internal sealed partial class ExitRequests(Network network, ILogger<ExitRequests
     }
 
     /// <summary>Asks for the exits now and returns once each exit's state machine has recorded its request.</summary>
-    public async Task<IReadOnlyList<ExitRecorded>> RequestAndWaitAsync(IReadOnlyList<RequestedExit> validators, IRequestClient<ExitOpened> client, CancellationToken ct)
+    public async Task RequestAndWaitAsync(IReadOnlyList<RequestedExit> validators, IRequestClient<ExitOpened> client, CancellationToken ct)
     {
         var requestedAt = DateTimeOffset.UtcNow;
-        var responses = await Task.WhenAll(validators.Select(v => client.GetResponse<ExitRecorded>(Opened(v, requestedAt), ct)));
+        await Task.WhenAll(validators.Select(v => client.GetResponse<ExitRecorded>(Opened(v, requestedAt), ct)));
         ExitsRequested(logger, validators.Count, network.Name);
-        return responses.Select(r => r.Message).ToList();
     }
 
     private ExitOpened Opened(RequestedExit v, DateTimeOffset requestedAt) => new()

@@ -39,7 +39,7 @@ internal sealed record ExitRow(
 /// </summary>
 internal static class ExitStore
 {
-    public const string Columns =
+    private const string Columns =
         "id, network, public_key AS PublicKey, validator_index AS ValidatorIndex, epoch, signing_root AS SigningRoot, state, created_at AS CreatedAt, oracle_threshold AS OracleThreshold";
 
     public static Task<ExitRow?> FindAsync(NpgsqlConnection connection, Guid id, NpgsqlTransaction? tx, CancellationToken ct) =>
