@@ -70,11 +70,12 @@ public static class DevnetCommands
         var keys = new Option<string>("--keys") { Description = "key file from oracle-keys", Required = true };
         var count = new Option<int?>("--count") { Description = "number of oracles (checked against the key file)" };
         var threshold = new Option<int>("--threshold") { Description = "exit signature shards needed to recover (exit_signature_recover_threshold)", Required = true };
-        var port = new Option<int>("--port") { Description = "loopback port to listen on", Required = true };
+        var port = new Option<int>("--port") { Description = "TCP port to listen on", Required = true };
+        var host = new Option<string>("--host") { Description = "address to listen on (0.0.0.0 in a container)", DefaultValueFactory = _ => "127.0.0.1" };
         var rpc = new Option<string>("--rpc") { Description = "JSON-RPC URL of the devnet node", Required = true };
         var keeper = new Option<string>("--keeper") { Description = "the keeper contract the approvals are for", Required = true };
         var network = new Option<string>("--network-config") { Description = "network JSON", Required = true };
-        var command = new Command("oracles", "serve N dev oracles: POST /oracle/{k}") { keys, count, threshold, port, rpc, keeper, network };
+        var command = new Command("oracles", "serve N dev oracles: POST /oracle/{k}") { keys, count, threshold, port, host, rpc, keeper, network };
         command.SetAction((parse, ct) => Run(async () =>
         {
             var entries = OracleKeys.Load(parse.GetRequiredValue(keys));
@@ -84,8 +85,9 @@ public static class DevnetCommands
             if (t < 1 || t > entries.Count) throw new ArgumentException($"--threshold must be between 1 and the number of oracles ({entries.Count})");
             var p = parse.GetValue(port);
             if (p is < 1 or > 65535) throw new ArgumentException("--port must be a TCP port");
+            if (!System.Net.IPAddress.TryParse(parse.GetValue(host), out var address)) throw new ArgumentException("--host must be an IP address");
             var settings = new OracleServer.Settings(entries, t, NetworkConfig.Load(parse.GetRequiredValue(network)),
-                ParseAddress(parse.GetValue(keeper), "--keeper"), ParseUrl(parse.GetValue(rpc), "--rpc"), p);
+                ParseAddress(parse.GetValue(keeper), "--keeper"), ParseUrl(parse.GetValue(rpc), "--rpc"), p, address.ToString());
             await using var app = OracleServer.Build(settings);
             await app.StartAsync(ct);
             await app.WaitForShutdownAsync(ct);

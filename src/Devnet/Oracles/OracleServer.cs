@@ -16,12 +16,13 @@ namespace DvtBus.Devnet.Oracles;
 /// </summary>
 public static partial class OracleServer
 {
-    public sealed record Settings(IReadOnlyList<OracleKeyEntry> Keys, int Threshold, Network Network, Address Keeper, Uri Rpc, int Port);
+    /// <param name="Host">The address to listen on: loopback, or 0.0.0.0 in a container that other containers call.</param>
+    public sealed record Settings(IReadOnlyList<OracleKeyEntry> Keys, int Threshold, Network Network, Address Keeper, Uri Rpc, int Port, string Host = "127.0.0.1");
 
     public static WebApplication Build(Settings settings, IChainView? chain = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{settings.Port}");
+        builder.WebHost.UseUrls($"http://{settings.Host}:{settings.Port}");
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
