@@ -37,12 +37,14 @@ public sealed class OperatorMetrics
     {
         if (registered)
         {
+            BatchesRegistered.Add(1);
             ValidatorsRegistered.Add(validators);
             RegistrationDuration.Record(secondsSinceAccepted);
             return;
         }
         var colon = failure?.IndexOf(':') ?? -1;
         var stage = colon > 0 ? failure![..colon].Trim() : "unknown";
+        BatchesFailed.Add(1);
         BatchFailures.Add(1, new KeyValuePair<string, object?>("stage", stage));
     }
 }

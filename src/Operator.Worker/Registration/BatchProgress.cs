@@ -6,7 +6,7 @@ using DvtBus.Primitives;
 namespace DvtBus.Operator.Registration;
 
 /// <summary>The saga's progress in <c>operator.batches</c>; a file's last finished batch moves the file out of processing/.</summary>
-internal sealed class BatchProgress(BatchStore batches, DepositIntake intake, OperatorMetrics metrics) : IBatchProgress
+internal sealed class BatchProgress(BatchStore batches, DepositIntake intake) : IBatchProgress
 {
     public Task RecordAsync(Guid batchId, string state, ulong? startIndex, Bytes32? transactionHash, CancellationToken ct) =>
         batches.SetStateAsync(batchId, state, ct, startIndex, transactionHash);
@@ -14,7 +14,6 @@ internal sealed class BatchProgress(BatchStore batches, DepositIntake intake, Op
     public async Task FinishAsync(Guid batchId, bool registered, Bytes32? transactionHash, ulong? blockNumber, string? failure, CancellationToken ct)
     {
         var file = await batches.FinishAsync(batchId, registered ? BatchStates.Registered : BatchStates.Failed, ct, transactionHash, blockNumber, failure);
-        (registered ? metrics.BatchesRegistered : metrics.BatchesFailed).Add(1);
         if (file is not null) await intake.CompleteAsync(file, ct);
     }
 

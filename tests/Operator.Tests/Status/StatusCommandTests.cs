@@ -47,6 +47,8 @@ public sealed class StatusCommandTests
 
         var metrics = await web.MetricsAsync();
         Assert.True(OperatorWeb.Sample(metrics, "dvtbus_operator_batch_failures_total{stage=\"approvals\"}") >= 1, metrics);
+        Assert.True(OperatorWeb.Sample(metrics, "dvtbus_operator_batches_failed_total") >= 1, metrics);
+        Assert.True(OperatorWeb.Sample(metrics, "dvtbus_operator_batches_registered_total") >= 1, metrics);
         Assert.True(OperatorWeb.Sample(metrics, "dvtbus_operator_validators_registered_total") >= 1, metrics);
         Assert.True(OperatorWeb.Sample(metrics, "dvtbus_operator_registration_duration_seconds_count") >= 1, metrics);
     }
