@@ -32,6 +32,5 @@ public sealed class RegistrationState : SagaStateMachineInstance, ISagaVersion
     public List<string> TransactionHashes { get; set; } = [];
     public ulong? BlockNumber { get; set; }
     public string? Failure { get; set; }
-    public DateTime AcceptedAt { get; set; }
     public int Version { get; set; }
 }

@@ -42,7 +42,6 @@ public sealed class RegistrationStateMachine : MassTransitStateMachine<Registrat
                 {
                     c.Saga.FileName = c.Message.FileName;
                     c.Saga.Validators = c.Message.Validators.Select(v => v.ToString()).ToList();
-                    c.Saga.AcceptedAt = DateTime.UtcNow;
                     c.Saga.StageRound = 1;
                 })
                 .TransitionTo(ExitsRequested)
