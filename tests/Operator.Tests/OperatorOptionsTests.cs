@@ -22,21 +22,7 @@ public sealed class OperatorOptionsTests
         var keystore = Path.GetTempFileName();
         try
         {
-            var options = new OperatorOptions
-            {
-                Folder = "/var/lib/dvtbus/deposits",
-                Network = new Crypto.Consensus.NetworkOptions
-                {
-                    Name = "devnet", ChainId = 31337, GenesisForkVersion = "0x10000038", CapellaForkVersion = "0x40000038",
-                    GenesisValidatorsRoot = "0x" + new string('1', 64), DepositContractAddress = "0x" + new string('2', 40),
-                },
-                Vault = "0x" + new string('3', 40),
-                Keeper = "0x" + new string('4', 40),
-                RpcUrl = "http://127.0.0.1:8545",
-                Oracles = [new OracleEndpoint { Url = "http://127.0.0.1:9000/approve" }],
-                ManagerKeystore = keystore,
-                ManagerPasswordFile = keystore,
-            };
+            var options = Valid(keystore);
             Assert.True(new OperatorOptionsValidator().Validate(null, options).Succeeded);
 
             options.MaxBatchSize = 0;
@@ -52,4 +38,21 @@ public sealed class OperatorOptionsTests
             File.Delete(keystore);
         }
     }
+
+    /// <summary>Complete devnet settings; <paramref name="file"/> stands for both the keystore and its password file.</summary>
+    internal static OperatorOptions Valid(string file) => new()
+    {
+        Folder = "/var/lib/dvtbus/deposits",
+        Network = new Crypto.Consensus.NetworkOptions
+        {
+            Name = "devnet", ChainId = 31337, GenesisForkVersion = "0x10000038", CapellaForkVersion = "0x40000038",
+            GenesisValidatorsRoot = "0x" + new string('1', 64), DepositContractAddress = "0x" + new string('2', 40),
+        },
+        Vault = "0x" + new string('3', 40),
+        Keeper = "0x" + new string('4', 40),
+        RpcUrl = "http://127.0.0.1:8545",
+        Oracles = [new OracleEndpoint { Url = "http://127.0.0.1:9000/approve" }],
+        ManagerKeystore = file,
+        ManagerPasswordFile = file,
+    };
 }

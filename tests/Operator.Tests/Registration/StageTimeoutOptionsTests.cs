@@ -11,7 +11,7 @@ public sealed class StageTimeoutOptionsTests
         var file = Path.GetTempFileName();
         try
         {
-            var options = Valid(file);
+            var options = OperatorOptionsTests.Valid(file);
             Assert.True(new OperatorOptionsValidator().Validate(null, options).Succeeded);
 
             options.ShareCollectionTimeout = TimeSpan.FromMilliseconds(500);
@@ -42,7 +42,7 @@ public sealed class StageTimeoutOptionsTests
         var file = Path.GetTempFileName();
         try
         {
-            var options = Valid(file);
+            var options = OperatorOptionsTests.Valid(file);
             options.OracleTimeout = TimeSpan.FromSeconds(10);
 
             options.ApprovalRoundTimeout = TimeSpan.FromSeconds(111);
@@ -55,20 +55,4 @@ public sealed class StageTimeoutOptionsTests
             File.Delete(file);
         }
     }
-
-    private static OperatorOptions Valid(string file) => new()
-    {
-        Folder = "/var/lib/dvtbus/deposits",
-        Network = new Crypto.Consensus.NetworkOptions
-        {
-            Name = "devnet", ChainId = 31337, GenesisForkVersion = "0x10000038", CapellaForkVersion = "0x40000038",
-            GenesisValidatorsRoot = "0x" + new string('1', 64), DepositContractAddress = "0x" + new string('2', 40),
-        },
-        Vault = "0x" + new string('3', 40),
-        Keeper = "0x" + new string('4', 40),
-        RpcUrl = "http://127.0.0.1:8545",
-        Oracles = [new OracleEndpoint { Url = "http://127.0.0.1:9000/approve" }],
-        ManagerKeystore = file,
-        ManagerPasswordFile = file,
-    };
 }
