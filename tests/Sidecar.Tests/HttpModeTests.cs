@@ -79,6 +79,8 @@ public sealed class HttpModeTests : IAsyncLifetime
         await Eventually.HoldsAsync(() => _probe!["sidecar_relayer_polls_total{result=error}"] >= 2, "two failed polls");
 
         Assert.Empty(_relayer.Posted);
+        // Each failed poll is a refused write: the reads need no token.
+        Assert.True(_relayer.RefusedWrites.Count >= 2, $"{_relayer.RefusedWrites.Count} refused writes");
         Assert.All(_relayer.RefusedWrites, status => Assert.Equal(401, status));
         // Signed once, then answered from the cache on the next poll.
         Assert.Equal(4, _probe!["sidecar_exit_shares_signed_total"]);
