@@ -29,14 +29,15 @@ internal sealed class FakeStakeWiseRelayer : IAsyncDisposable
     public ConcurrentQueue<(BlsPublicKey Validator, ulong ShareIndex, BlsSignature Signature)> Posted { get; } = new();
     public ConcurrentQueue<int> RefusedWrites { get; } = new();
 
-    public sealed class FakeExit(ulong index, bool ready, IEnumerable<ulong> sharesReady)
+    /// <param name="index">Null lists the exit without a validator_index.</param>
+    public sealed class FakeExit(ulong? index, bool ready, IEnumerable<ulong> sharesReady)
     {
-        public ulong ValidatorIndex { get; } = index;
+        public ulong? ValidatorIndex { get; } = index;
         public bool IsExitSignatureReady { get; } = ready;
         public ConcurrentDictionary<ulong, bool> SharesReady { get; } = new(sharesReady.Select(s => KeyValuePair.Create(s, true)));
     }
 
-    public void AddExit(BlsPublicKey validator, ulong index, bool ready = false, params ulong[] sharesReady) =>
+    public void AddExit(BlsPublicKey validator, ulong? index, bool ready = false, params ulong[] sharesReady) =>
         _exits[validator] = new FakeExit(index, ready, sharesReady);
 
     public static async Task<FakeStakeWiseRelayer> StartAsync()
@@ -58,15 +59,18 @@ internal sealed class FakeStakeWiseRelayer : IAsyncDisposable
         Interlocked.Increment(ref _exitPolls);
         var exits = new JsonArray();
         foreach (var (key, exit) in _exits)
-            exits.Add(new JsonObject
+        {
+            var entry = new JsonObject
             {
                 ["public_key"] = key.ToString(),
-                ["validator_index"] = exit.ValidatorIndex,
                 ["is_exit_signature_ready"] = exit.IsExitSignatureReady,
                 ["created_at_timestamp"] = 1_700_000_000,
                 ["created_at_string"] = "2023-11-14 22:13:20+0000",
                 ["share_indexes_ready"] = new JsonArray(exit.SharesReady.Keys.Order().Select(i => (JsonNode)i).ToArray()),
-            });
+            };
+            if (exit.ValidatorIndex is { } index) entry["validator_index"] = index;
+            exits.Add(entry);
+        }
         return Results.Text(new JsonObject { ["exits"] = exits }.ToJsonString(), "application/json");
     }
 

@@ -57,6 +57,24 @@ public sealed class HttpModeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Skips_an_exit_listed_without_its_validator_index_and_signs_the_others()
+    {
+        _relayer.AddExit(_cluster.Validators[0], index: null);
+        _relayer.AddExit(_cluster.Validators[1], 41);
+
+        await StartSidecarAsync(token: _relayer.Token);
+        await Eventually.HoldsAsync(() => _relayer.Posted.Count >= 4, "4 posted shares");
+        var polls = _relayer.ExitPolls;
+        await Eventually.HoldsAsync(() => _relayer.ExitPolls >= polls + 2, "two more polls");
+
+        var posted = _relayer.Posted.ToArray();
+        Assert.Equal(4, posted.Length);
+        Assert.All(posted, p => Assert.Equal(_cluster.Validators[1], p.Validator));
+        var shares = posted.Take(3).Select(p => new IndexedSignature(p.ShareIndex, p.Signature)).ToArray();
+        Assert.True(ExitSigning.Verify(Networks.Hoodi, _cluster.Validators[1], ExitSigning.Exit(Networks.Hoodi, 41), BlsThreshold.RecoverSignature(shares)));
+    }
+
+    [Fact]
     public async Task Signs_nothing_for_a_relayer_of_another_network()
     {
         _relayer.Network = "mainnet";
