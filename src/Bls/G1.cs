@@ -30,8 +30,27 @@ internal static class G1
     internal static bool IsInSubgroup(Point<Fp> p) =>
         p.IsIdentity || (p.IsOnCurve() && Sigma(p, Beta).Equals(MulByMinusZSquared(p)));
 
-    /// <summary>Constant-time [k] P for P in G1, using [z^2] P = -sigma(P).</summary>
-    internal static Point<Fp> MulSecret(Point<Fp> p, Fr k) => p.MulSecret(k, Sigma(p, Beta).Negate());
+    /// <summary>
+    /// Constant-time [k] P for P in G1: with [z^2] P = -sigma(P), k = k0 + k1 z^2 with 128-bit halves
+    /// halves the doublings. The split is a fixed-length division with masks (no branch on k).
+    /// </summary>
+    internal static Point<Fp> MulSecret(Point<Fp> p, Fr k)
+    {
+        Span<Point<Fp>> tables = stackalloc Point<Fp>[32];
+        Span<ulong> halves = stackalloc ulong[4];
+        try
+        {
+            Point<Fp>.SplitByZSquared(k.ToCanonical(), halves);
+            Point<Fp>.FillMultiples(tables[..16], p);
+            Point<Fp>.FillMultiples(tables[16..], Sigma(p, Beta).Negate());
+            return Point<Fp>.SumOfMultiples(tables, halves, limbsEach: 2);
+        }
+        finally
+        {
+            tables.Clear();
+            halves.Clear();
+        }
+    }
 
     internal static void Compress(Point<Fp> p, Span<byte> out48)
     {

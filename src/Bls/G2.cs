@@ -61,24 +61,14 @@ internal static class G2
             var t1 = tables[16..32];
             var t2 = tables[32..48];
             var t3 = tables[48..];
-            t0[0] = Point<Fp2>.Identity;
-            for (int i = 1; i < 16; i++) t0[i] = t0[i - 1] + p;
+            Point<Fp2>.FillMultiples(t0, p);
             for (int i = 0; i < 16; i++)
             {
                 t1[i] = Psi(t0[i]).Negate();
                 t2[i] = Psi(Psi(t0[i]));
                 t3[i] = Psi(t2[i]).Negate();
             }
-            var acc = Point<Fp2>.Identity;
-            for (int shift = 60; shift >= 0; shift -= 4)
-            {
-                acc = acc.Double().Double().Double().Double();
-                acc += Point<Fp2>.Pick(t0, (digits[0] >> shift) & 0xF);
-                acc += Point<Fp2>.Pick(t1, (digits[1] >> shift) & 0xF);
-                acc += Point<Fp2>.Pick(t2, (digits[2] >> shift) & 0xF);
-                acc += Point<Fp2>.Pick(t3, (digits[3] >> shift) & 0xF);
-            }
-            return acc;
+            return Point<Fp2>.SumOfMultiples(tables, digits, limbsEach: 1);
         }
         finally
         {

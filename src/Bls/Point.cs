@@ -223,47 +223,36 @@ internal readonly struct Point<F> where F : unmanaged, IField<F>
         return MulPublic([c.L0, c.L1, c.L2, c.L3]);
     }
 
-    /// <summary>
-    /// Constant-time multiplication by a secret scalar k, given zSquared = [z^2] this (which both groups get
-    /// from an endomorphism: psi^2 on G2, -sigma on G1). Writing k = k0 + k1 z^2 with 128-bit halves halves
-    /// the doublings. Both halves walk fixed 4-bit windows; every table entry is read and masked on each
-    /// step, and the formulas are complete, so neither the identity nor a doubling needs a branch.
-    /// </summary>
-    internal Point<F> MulSecret(Fr scalar, Point<F> zSquared)
+    /// <summary>table[i] = [i] p for i = 0 .. table.Length - 1.</summary>
+    internal static void FillMultiples(Span<Point<F>> table, Point<F> p)
     {
-        Span<Point<F>> t0 = stackalloc Point<F>[16];
-        Span<Point<F>> t1 = stackalloc Point<F>[16];
-        Span<ulong> k = stackalloc ulong[4];
-        try
+        table[0] = Identity;
+        for (int i = 1; i < table.Length; i++) table[i] = table[i - 1] + p;
+    }
+
+    /// <summary>
+    /// Constant time: the sum of [k_j] B_j for tables[16 j .. 16 j + 15] = [0 .. 15] B_j (see
+    /// <see cref="FillMultiples"/>), with k_j the <paramref name="limbsEach"/> little-endian limbs at
+    /// scalars[j limbsEach ..]. All scalars walk the same fixed 4-bit windows under one run of doublings;
+    /// every table entry is read and masked on each step, and the formulas are complete, so neither the
+    /// identity nor a doubling needs a branch.
+    /// </summary>
+    internal static Point<F> SumOfMultiples(ReadOnlySpan<Point<F>> tables, ReadOnlySpan<ulong> scalars, int limbsEach)
+    {
+        int count = tables.Length / 16;
+        var acc = Identity;
+        for (int w = 16 * limbsEach - 1; w >= 0; w--)
         {
-            SplitByZSquared(scalar.ToCanonical(), k);
-            t0[0] = Identity;
-            t1[0] = Identity;
-            for (int i = 1; i < 16; i++)
-            {
-                t0[i] = t0[i - 1] + this;
-                t1[i] = t1[i - 1] + zSquared;
-            }
-            var acc = Identity;
-            for (int w = 31; w >= 0; w--)
-            {
-                acc = acc.Double().Double().Double().Double();
-                int shift = 4 * (w % 16);
-                acc += Pick(t0, (k[w / 16] >> shift) & 0xF);
-                acc += Pick(t1, (k[2 + w / 16] >> shift) & 0xF);
-            }
-            return acc;
+            acc = acc.Double().Double().Double().Double();
+            int shift = 4 * (w % 16);
+            for (int j = 0; j < count; j++)
+                acc += Pick(tables.Slice(16 * j, 16), (scalars[j * limbsEach + w / 16] >> shift) & 0xF);
         }
-        finally
-        {
-            t0.Clear();
-            t1.Clear();
-            k.Clear();
-        }
+        return acc;
     }
 
     /// <summary>table[index] read in constant time: every entry is read and all but one masked away.</summary>
-    internal static Point<F> Pick(ReadOnlySpan<Point<F>> table, ulong index)
+    private static Point<F> Pick(ReadOnlySpan<Point<F>> table, ulong index)
     {
         var pick = Identity;
         for (ulong j = 0; j < (ulong)table.Length; j++)
