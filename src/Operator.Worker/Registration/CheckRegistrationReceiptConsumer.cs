@@ -29,20 +29,7 @@ internal sealed class CheckRegistrationReceiptConsumer(EthRpcClient rpc, BatchSt
             if (await rpc.GetTransactionReceiptAsync(hash, ct) is not { } receipt) continue;
             var head = await rpc.BlockNumberAsync(ct);
             if (head < receipt.BlockNumber || head - receipt.BlockNumber + 1 < (ulong)options.Value.Confirmations) return;
-            if (!receipt.Succeeded)
-            {
-                await context.Publish(new RegistrationFailed
-                {
-                    BatchId = check.BatchId, Stage = "transaction", Reason = $"transaction {receipt.TransactionHash} reverted in block {receipt.BlockNumber}",
-                }, ct);
-                return;
-            }
-            var validators = await batches.ValidatorsAsync(check.BatchId, ct);
-            await context.Publish(new ValidatorsRegistered
-            {
-                BatchId = check.BatchId, TransactionHash = receipt.TransactionHash, BlockNumber = receipt.BlockNumber,
-                Validators = validators.Select(v => v.PublicKey).ToList(),
-            }, ct);
+            await SubmitRegistrationConsumer.PublishOutcomeAsync(context, check.BatchId, receipt, await batches.ValidatorsAsync(check.BatchId, ct), ct);
             return;
         }
     }

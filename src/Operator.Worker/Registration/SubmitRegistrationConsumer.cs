@@ -181,20 +181,22 @@ internal sealed class SubmitRegistrationConsumer(
     private async Task ConfirmAsync(ConsumeContext context, RegistrationAttempt mined, IReadOnlyList<DepositValidator> validators, CancellationToken ct)
     {
         var receipt = await chain.Rpc.WaitForReceiptAsync(mined.Hash, options.Value.Confirmations, cancellationToken: ct);
-        if (!receipt.Succeeded)
-        {
-            await context.Publish(new RegistrationFailed
-            {
-                BatchId = mined.BatchId, Stage = "transaction", Reason = $"transaction {receipt.TransactionHash} reverted in block {receipt.BlockNumber}",
-            }, ct);
-            return;
-        }
-        await context.Publish(new ValidatorsRegistered
-        {
-            BatchId = mined.BatchId, TransactionHash = receipt.TransactionHash, BlockNumber = receipt.BlockNumber,
-            Validators = validators.Select(v => v.PublicKey).ToList(),
-        }, ct);
+        await PublishOutcomeAsync(context, mined.BatchId, receipt, validators, ct);
     }
+
+    /// <summary>What a confirmed receipt of the batch's transaction says: its validators registered, or the batch failed when it reverted.</summary>
+    internal static Task PublishOutcomeAsync(
+        ConsumeContext context, Guid batchId, TransactionReceipt receipt, IReadOnlyList<DepositValidator> validators, CancellationToken ct) =>
+        receipt.Succeeded
+            ? context.Publish(new ValidatorsRegistered
+            {
+                BatchId = batchId, TransactionHash = receipt.TransactionHash, BlockNumber = receipt.BlockNumber,
+                Validators = validators.Select(v => v.PublicKey).ToList(),
+            }, ct)
+            : context.Publish(new RegistrationFailed
+            {
+                BatchId = batchId, Stage = "transaction", Reason = $"transaction {receipt.TransactionHash} reverted in block {receipt.BlockNumber}",
+            }, ct);
 
     private static string Describe(RpcException e)
     {
