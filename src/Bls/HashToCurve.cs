@@ -66,29 +66,6 @@ internal static class HashToCurve
         return q.MulPublic(G1.AbsZ + 1);
     }
 
-    /// <summary>Simplified SWU onto E' (RFC 9380 section 6.6.2) for any field; returns affine (x, y).</summary>
-    /// <param name="minusBOverA">-B / A</param>
-    /// <param name="bOverZa">B / (Z A), the exceptional-case x</param>
-    private static (F X, F Y) Sswu<F>(F u, F a, F b, F z, F minusBOverA, F bOverZa, Func<F, (bool, F)> sqrt, Func<F, ulong> sgn0)
-        where F : unmanaged, IField<F>
-    {
-        var zu2 = z * u.Square();
-        var den = zu2.Square() + zu2;
-        F x1 = den.IsZero ? bOverZa : minusBOverA * (F.One + den.InvertPublic());
-        var gx1 = (x1.Square() + a) * x1 + b;
-        var (ok, y) = sqrt(gx1);
-        var x = x1;
-        if (!ok)
-        {
-            x = zu2 * x1;
-            var gx2 = (x.Square() + a) * x + b;
-            (ok, y) = sqrt(gx2);
-            if (!ok) throw new InvalidOperationException("SSWU: g(x2) must be square");
-        }
-        if (sgn0(u) != sgn0(y)) y = -y;
-        return (x, y);
-    }
-
     /// <summary>Evaluates an isogeny given as ascending coefficient lists; returns the image in projective form.</summary>
     private static Point<F> Isogeny<F>(F x, F y, F[] xNum, F[] xDen, F[] yNum, F[] yDen) where F : unmanaged, IField<F>
     {
@@ -109,6 +86,7 @@ internal static class HashToCurve
     private static readonly Fp2 G2A = new(Fp.Zero, Fp.FromUInt64(240));
     private static readonly Fp2 G2B = new(Fp.FromUInt64(1012), Fp.FromUInt64(1012));
     private static readonly Fp2 G2Z = new(-Fp.FromUInt64(2), -Fp.One);
+    // -B / A, and B / (Z A): the SSWU x when Z^2 u^4 + Z u^2 = 0.
     private static readonly Fp2 G2MinusBOverA = -G2B * G2A.Invert();
     private static readonly Fp2 G2BOverZa = G2B * (G2Z * G2A).Invert();
 
@@ -151,9 +129,18 @@ internal static class HashToCurve
     private static readonly Fp G1MinusBOverA = -G1B * G1A.Invert();
     private static readonly Fp G1BOverZa = G1B * (G1Z * G1A).Invert();
 
+    /// <summary>Simplified SWU onto E' over Fp (RFC 9380 section 6.6.2), then the 11-isogeny.</summary>
     private static Point<Fp> MapToG1(Fp u)
     {
-        var (x, y) = Sswu(u, G1A, G1B, G1Z, G1MinusBOverA, G1BOverZa, v => (v.TrySqrt(out var r), r), v => v.Parity);
+        var zu2 = G1Z * u.Square();
+        var den = zu2.Square() + zu2;
+        var x = den.IsZero ? G1BOverZa : G1MinusBOverA * (Fp.One + den.InvertPublic());
+        if (!((x.Square() + G1A) * x + G1B).TrySqrt(out var y))
+        {
+            x = zu2 * x;
+            if (!((x.Square() + G1A) * x + G1B).TrySqrt(out y)) throw new InvalidOperationException("SSWU: g(x2) must be square");
+        }
+        if (u.Parity != y.Parity) y = -y;
         return Isogeny(x, y, Iso11.XNum, Iso11.XDen, Iso11.YNum, Iso11.YDen);
     }
 }
