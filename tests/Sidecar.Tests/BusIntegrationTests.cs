@@ -29,20 +29,11 @@ public sealed class BusIntegrationTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _vhost = await TestServices.CreateVirtualHostAsync("sidecar");
-        _testBus = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg =>
+        _testBus = await TestBus.StartAsync(_vhost, "test-relayer", e =>
         {
-            cfg.Host(TestServices.RabbitHost, (ushort)TestServices.RabbitPort, _vhost, h =>
-            {
-                h.Username(TestServices.RabbitUser);
-                h.Password(TestServices.RabbitPassword);
-            });
-            cfg.ReceiveEndpoint("test-relayer", e =>
-            {
-                e.Handler<KeySharesAnnounced>(c => Record(_announcements, c.Message));
-                e.Handler<ShareSubmitted>(c => Record(_shares, c.Message));
-            });
+            e.Record(_announcements);
+            e.Record(_shares);
         });
-        await _testBus.StartAsync();
     }
 
     public async Task DisposeAsync()
@@ -155,10 +146,4 @@ public sealed class BusIntegrationTests : IAsyncLifetime
     private static string Key(ShareSubmitted s) => $"{s.ValidatorPublicKey}/{s.ShareIndex}/{s.ExitSignatureShare}";
 
     private static readonly Comparer<BlsPublicKey> KeyOrder = Comparer<BlsPublicKey>.Create((a, b) => string.CompareOrdinal(a.ToString(), b.ToString()));
-
-    private static Task Record<T>(ConcurrentQueue<T> queue, T message)
-    {
-        queue.Enqueue(message);
-        return Task.CompletedTask;
-    }
 }

@@ -33,20 +33,11 @@ public sealed class RealRelayerTests : IAsyncLifetime
     {
         _vhost = await TestServices.CreateVirtualHostAsync("sidecar-e2e");
         var postgres = await TestServices.CreateDatabaseAsync("sidecar_e2e");
-        _testBus = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg =>
+        _testBus = await TestBus.StartAsync(_vhost, "test-operator", e =>
         {
-            cfg.Host(TestServices.RabbitHost, (ushort)TestServices.RabbitPort, _vhost, h =>
-            {
-                h.Username(TestServices.RabbitUser);
-                h.Password(TestServices.RabbitPassword);
-            });
-            cfg.ReceiveEndpoint("test-operator", e =>
-            {
-                e.Handler<SignatureReady>(c => Record(_ready, c.Message));
-                e.Handler<ShareRejected>(c => Record(_rejected, c.Message));
-            });
+            e.Record(_ready);
+            e.Record(_rejected);
         });
-        await _testBus.StartAsync();
 
         var settings = TestServices.DaemonSettings(_vhost, postgres);
         settings["Urls"] = "http://127.0.0.1:0";
@@ -137,11 +128,5 @@ public sealed class RealRelayerTests : IAsyncLifetime
         using var key = ECDiffieHellman.Create(ECCurve.CreateFromFriendlyName("secp256k1"));
         var q = key.ExportParameters(false).Q;
         return Hex.Encode([.. q.X!, .. q.Y!]);
-    }
-
-    private static Task Record<T>(ConcurrentQueue<T> queue, T message)
-    {
-        queue.Enqueue(message);
-        return Task.CompletedTask;
     }
 }
