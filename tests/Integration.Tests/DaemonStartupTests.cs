@@ -27,7 +27,7 @@ public sealed class DaemonStartupTests
     [MemberData(nameof(BadSettings))]
     public async Task Daemon_with_a_bad_setting_exits_with_one_line_naming_it(string daemon, string variable, string value, string expected)
     {
-        var (exitCode, stdout, stderr) = await RunDaemonAsync(daemon, new()
+        var (exitCode, stdout, stderr) = await DaemonProcess.RunAsync(daemon, new Dictionary<string, string>
         {
             [variable] = value,
             ["Postgres__ConnectionString"] = variable == "Postgres__ConnectionString" ? value : "Host=127.0.0.1;Port=1;Username=x;Database=x",
@@ -73,7 +73,4 @@ public sealed class DaemonStartupTests
             await TestServices.DeleteVirtualHostAsync(vhost);
         }
     }
-
-    private static Task<(int ExitCode, string Stdout, string Stderr)> RunDaemonAsync(string daemon, Dictionary<string, string> environment) =>
-        DaemonProcess.RunAsync(daemon, environment);
 }
