@@ -15,6 +15,7 @@ namespace DvtBus.Sagas.Tests;
 public sealed class PostgresSagaRepositoryTests : IAsyncLifetime
 {
     private readonly List<IHost> _hosts = [];
+    private readonly ReceiveCounter _received = new();
     private string _vhost = "";
     private string _db = "";
 
@@ -97,9 +98,11 @@ public sealed class PostgresSagaRepositoryTests : IAsyncLifetime
         await bus.Publish(new TallyClosed(id));
         await WaitUntilAsync(async () => await ScalarAsync<long>("SELECT count(*) FROM tally.tallies WHERE correlation_id = @id", new { id }) == 0);
 
-        // Closing again finds no instance and is discarded, not faulted.
+        // Closing again finds no instance and is discarded, not faulted: the delivery completes without a fault.
+        var received = _received.Completed;
         await bus.Publish(new TallyClosed(id));
-        await Task.Delay(1000);
+        await WaitUntilAsync(() => Task.FromResult(_received.Completed > received));
+        Assert.Equal(0, _received.Faulted);
         Assert.Equal(0, await ScalarAsync<long>("SELECT count(*) FROM tally.tallies"));
         Assert.Equal(0, await ErrorQueueDepthAsync());
     }
@@ -167,6 +170,7 @@ public sealed class PostgresSagaRepositoryTests : IAsyncLifetime
             bus.AddSagaStateMachine<TallyStateMachine, TallyState, TallyDefinition>().PostgresRepository("tally", "tallies", s => s.CurrentState));
         var host = builder.Build();
         await host.StartAsync();
+        host.Services.GetRequiredService<IBus>().ConnectReceiveObserver(_received);
         _hosts.Add(host);
         return host;
     }
@@ -214,6 +218,39 @@ public sealed class PostgresSagaRepositoryTests : IAsyncLifetime
         {
             if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not reached in time");
             await Task.Delay(100);
+        }
+    }
+
+    /// <summary>How many deliveries the host's endpoints finished (consumed or discarded), and how many faulted.</summary>
+    private sealed class ReceiveCounter : IReceiveObserver
+    {
+        private int _completed;
+        private int _faulted;
+
+        public int Completed => Volatile.Read(ref _completed);
+
+        public int Faulted => Volatile.Read(ref _faulted);
+
+        public Task PreReceive(ReceiveContext context) => Task.CompletedTask;
+
+        public Task PostReceive(ReceiveContext context)
+        {
+            Interlocked.Increment(ref _completed);
+            return Task.CompletedTask;
+        }
+
+        public Task PostConsume<T>(ConsumeContext<T> context, TimeSpan duration, string consumerType) where T : class => Task.CompletedTask;
+
+        public Task ConsumeFault<T>(ConsumeContext<T> context, TimeSpan duration, string consumerType, Exception exception) where T : class
+        {
+            Interlocked.Increment(ref _faulted);
+            return Task.CompletedTask;
+        }
+
+        public Task ReceiveFault(ReceiveContext context, Exception exception)
+        {
+            Interlocked.Increment(ref _faulted);
+            return Task.CompletedTask;
         }
     }
 }
