@@ -180,6 +180,13 @@ public sealed class RegistrationRig : IAsyncDisposable
 
     public Task MineAsync() => _anvil.RequestAsync("evm_mine");
 
+    /// <summary>Moves the chain's clock forward and mines a block at the new time.</summary>
+    public async Task AdvanceTimeAsync(TimeSpan by)
+    {
+        await _anvil.RequestAsync("evm_increaseTime", (long)by.TotalSeconds);
+        await MineAsync();
+    }
+
     /// <summary>Whether the node knows the transaction (in its pool or mined).</summary>
     public async Task<bool> KnownAsync(Bytes32 hash) =>
         (await _anvil.RequestAsync("eth_getTransactionByHash", hash.ToString())).ValueKind != System.Text.Json.JsonValueKind.Null;
