@@ -28,13 +28,14 @@ public sealed class DemoWatch(DemoWatch.Settings settings, TextWriter output)
 
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
     private readonly EthRpcClient _rpc = new(new HttpClient(), settings.Rpc);
+    private readonly Dictionary<BlsPublicKey, LogEntry> _registrations = [];
+    private ulong _nextBlock;
 
     /// <summary>0 when every validator registered and every shard checked out; otherwise 1 with the reason printed.</summary>
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         var progress = new DemoProgress(settings.Validators.Count, TimeProvider.System);
         var ours = settings.Validators.ToHashSet();
-        Dictionary<BlsPublicKey, LogEntry> registrations = [];
         output.WriteLine($"[demo] waiting for {settings.Validators.Count} validators: {string.Join(" -> ", DemoProgress.Stages)}");
         while (!progress.Done)
         {
@@ -42,7 +43,7 @@ public sealed class DemoWatch(DemoWatch.Settings settings, TextWriter output)
                 return Fail($"timed out after {settings.Timeout.TotalSeconds:F0} s waiting for stage '{progress.Pending}': {progress.Line()}");
             var exits = await TryGetAsync(new Uri(settings.Relayer, "exits"), cancellationToken);
             var batches = await TryGetAsync(new Uri(settings.Operator, "batches?limit=1000"), cancellationToken);
-            registrations = await RegistrationsAsync(ours, cancellationToken);
+            await ReadRegistrationsAsync(ours, cancellationToken);
 
             int requested = 0, shares = 0, ready = 0;
             foreach (var exit in Items(exits, "exits"))
@@ -54,11 +55,11 @@ public sealed class DemoWatch(DemoWatch.Settings settings, TextWriter output)
             }
             var (approved, sent, failure) = CountBatches(Items(batches, "batches"));
             if (failure is not null) return Fail(failure);
-            if (progress.Update([requested, shares, ready, approved, sent, registrations.Count])) output.WriteLine("[demo] " + progress.Line());
+            if (progress.Update([requested, shares, ready, approved, sent, _registrations.Count])) output.WriteLine("[demo] " + progress.Line());
             if (!progress.Done) await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
         }
 
-        var result = await VerifyAsync(registrations, cancellationToken);
+        var result = await VerifyAsync(_registrations, cancellationToken);
         if (result.Problem is { } problem) return Fail(problem);
         if (settings.OutFile is { } file)
             await File.WriteAllTextAsync(file, result.Document!.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
@@ -113,21 +114,22 @@ public sealed class DemoWatch(DemoWatch.Settings settings, TextWriter output)
             ? items.EnumerateArray().ToArray()
             : [];
 
-    private async Task<Dictionary<BlsPublicKey, LogEntry>> RegistrationsAsync(HashSet<BlsPublicKey> ours, CancellationToken cancellationToken)
+    /// <summary>Our validators' ValidatorRegistered events so far: each poll reads only the blocks mined since the last one.</summary>
+    private async Task ReadRegistrationsAsync(HashSet<BlsPublicKey> ours, CancellationToken cancellationToken)
     {
-        var found = new Dictionary<BlsPublicKey, LogEntry>();
-        IReadOnlyList<LogEntry> logs;
         try
         {
-            logs = await _rpc.GetLogsAsync(LogFilter.ForEvent(settings.Vault, StakeWiseCalls.ValidatorRegistered), BlockTag.Earliest, BlockTag.Latest, cancellationToken);
+            var head = await _rpc.BlockNumberAsync(cancellationToken);
+            if (head < _nextBlock) return;
+            var logs = await _rpc.GetLogsAsync(LogFilter.ForEvent(settings.Vault, StakeWiseCalls.ValidatorRegistered), _nextBlock, head, cancellationToken);
+            foreach (var log in logs)
+                if (StakeWiseCalls.TryDecodeValidatorRegistered(log, out var key) && ours.Contains(key)) _registrations.TryAdd(key, log);
+            _nextBlock = head + 1;
         }
         catch (Exception e) when (e is RpcException or RpcTransportException)
         {
-            return found;
+            // The node busy or restarting: the next poll reads the same blocks again.
         }
-        foreach (var log in logs)
-            if (StakeWiseCalls.TryDecodeValidatorRegistered(log, out var key) && ours.Contains(key)) found.TryAdd(key, log);
-        return found;
     }
 
     private sealed record Verification(JsonObject? Document, IReadOnlyDictionary<Bytes32, ulong> Gas, string? Problem);
