@@ -1,4 +1,6 @@
 using DvtBus.Crypto.Consensus;
+using DvtBus.Crypto.Deposits;
+using DvtBus.Devnet.Deploy;
 using DvtBus.Primitives;
 
 namespace DvtBus.EndToEnd.Tests;
@@ -9,16 +11,10 @@ internal static class DevnetNetwork
     public static Address Vault { get; } = Address.Parse("0xa513e6e4b8f2a923d98304ec87f64353c4d5c853");
     public static Address Keeper { get; } = Address.Parse("0xe7f1725e7734ce288f8367e1bb143e90bb3f0512");
 
-    public static Network Network { get; } = Networks.Resolve(new NetworkOptions
-    {
-        Name = "dvtbus-devnet",
-        ChainId = 31337,
-        GenesisForkVersion = "0x10000dd7",
-        CapellaForkVersion = "0x40000dd7",
-        CapellaEpoch = 0,
-        GenesisValidatorsRoot = "0x897ea4dfca7c2608a6513b1f78f2728bb97312dd014805dbe70dc56ec70f50fb",
-        DepositContractAddress = "0x5fbdb2315678afecb367f032d93f642f64180aa3",
-    });
+    /// <summary>What deploy writes for a deployment at anvil's first addresses.</summary>
+    public static Network Network { get; } = Networks.Resolve(Deployer.Network(new Deployment(
+        31337, Address.Parse("0x5fbdb2315678afecb367f032d93f642f64180aa3"), Keeper, Vault,
+        WithdrawalCredentials.ForVault(WithdrawalCredentialType.Execution, Vault))));
 
     public static string TempFolder(string label)
     {
