@@ -114,8 +114,10 @@ public sealed class ExitSagaTests(RelayerEnvironment env) : IClassFixture<Relaye
 
         // What a second publication of an earlier lifetime's timeout looks like.
         await env.Bus.Publish(new ExitLifetimeElapsed { ExitId = id, ExpiresAt = current.AddHours(-1) });
-        await Task.Delay(TimeSpan.FromSeconds(3));
-        Assert.Equal("Collecting", (await env.SagaAsync(id))!.CurrentState);
+        // The saga took the event (its version counts it) and stayed where it was.
+        var after = await env.WaitForSagaAsync(id, r => r.Version == collecting.Version + 1, "the stale timeout applied");
+        Assert.Equal("Collecting", after.CurrentState);
+        Assert.Equal(current, after.State.ExpiresAt);
         Assert.DoesNotContain(env.Recorder.Of<ExitExpired>(), e => e.ExitId == id);
 
         // The current lifetime's timeout does expire it.
