@@ -4,7 +4,7 @@ using System.Text.Json;
 using DvtBus.Bls;
 using DvtBus.Crypto.Consensus;
 using DvtBus.Crypto.Encryption;
-using DvtBus.Ethereum.Abi;
+using DvtBus.Ethereum.Rpc;
 using DvtBus.Ethereum.StakeWise;
 using DvtBus.Primitives;
 using DvtBus.TestSupport;
@@ -132,17 +132,11 @@ public sealed class DemoEndToEndTests(AnvilNode anvil, ITestOutputHelper log) : 
             Assert.True(BlsScheme.Verify(key, signingRoot.Span, BlsThreshold.RecoverSignature(shards.Skip(1).Take(OracleThreshold).ToArray())));
         }
 
-        var logs = await anvil.RequestAsync("eth_getLogs", new Dictionary<string, object>
-        {
-            ["address"] = root.GetProperty("vault").GetString()!,
-            ["fromBlock"] = "0x0",
-            ["toBlock"] = "latest",
-            ["topics"] = new[] { StakeWiseCalls.ValidatorRegistered.Topic0.ToString() },
-        });
-        var registered = logs.EnumerateArray().Select(log => new LogEntry(
-                Address.Parse(log.GetProperty("address").GetString()),
-                [.. log.GetProperty("topics").EnumerateArray().Select(t => Bytes32.Parse(t.GetString()))],
-                Hex.Decode(log.GetProperty("data").GetString()), 0, Bytes32.Parse(log.GetProperty("transactionHash").GetString()), 0))
+        using var http = new HttpClient();
+        var rpc = new EthRpcClient(http, anvil.Uri);
+        var logs = await rpc.GetLogsAsync(
+            LogFilter.ForEvent(Address.Parse(root.GetProperty("vault").GetString()), StakeWiseCalls.ValidatorRegistered), 0, BlockTag.Latest);
+        var registered = logs
             .Select(log => StakeWiseCalls.TryDecodeValidatorRegistered(log, out var key) ? key : default)
             .ToHashSet();
         Assert.All(validators, v => Assert.Contains(BlsPublicKey.Parse(v.GetProperty("public_key").GetString()), registered));
