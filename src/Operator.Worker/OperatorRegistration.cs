@@ -74,6 +74,7 @@ public static class OperatorRegistration
         services.AddSingleton<ExitSignatureStore>();
         services.AddSingleton<IExitSignatureStore>(sp => sp.GetRequiredService<ExitSignatureStore>());
         services.AddSingleton<ApprovalStore>();
+        services.AddSingleton<RegistrationTransactionStore>();
         services.AddSingleton<IBatchProgress, BatchProgress>();
         services.AddSingleton<IValidatorIndexSource, FreshValidatorIndex>();
         services.AddSingleton(sp => new ManagerKey(Options(sp).ManagerKeystore, Options(sp).ManagerPasswordFile));

@@ -4,7 +4,6 @@ using DvtBus.Hosting;
 using DvtBus.Operator.Batches;
 using MassTransit;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace DvtBus.Operator.Registration;
 
@@ -15,14 +14,14 @@ namespace DvtBus.Operator.Registration;
 /// The transactions are those the saga heard of and those recorded in PostgreSQL before their broadcast:
 /// the announcement of one still being waited for may not have reached the saga yet.
 /// </summary>
-internal sealed class CheckRegistrationReceiptConsumer(EthRpcClient rpc, BatchStore batches, NpgsqlDataSource db, IOptions<OperatorOptions> options)
-    : IConsumer<CheckRegistrationReceipt>
+internal sealed class CheckRegistrationReceiptConsumer(
+    EthRpcClient rpc, BatchStore batches, RegistrationTransactionStore transactions, IOptions<OperatorOptions> options) : IConsumer<CheckRegistrationReceipt>
 {
     public async Task Consume(ConsumeContext<CheckRegistrationReceipt> context)
     {
         var check = context.Message;
         var ct = context.CancellationToken;
-        var recorded = await new RegistrationTransactionStore(db).LiveAsync(check.BatchId, ct);
+        var recorded = await transactions.LiveAsync(check.BatchId, ct);
         foreach (var hash in check.TransactionHashes.Concat(recorded.Select(a => a.Hash)).Distinct())
         {
             // Same-nonce replacements: at most one of them can ever be mined.

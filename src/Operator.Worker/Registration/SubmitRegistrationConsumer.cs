@@ -7,7 +7,6 @@ using DvtBus.Operator.Batches;
 using DvtBus.Operator.Deposits;
 using MassTransit;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace DvtBus.Operator.Registration;
 
@@ -26,10 +25,10 @@ namespace DvtBus.Operator.Registration;
 /// </summary>
 internal sealed class SubmitRegistrationConsumer(
     IValidatorIndexSource indexes, BatchStore batches, ApprovalStore approvals, VaultChain chain, ManagerKey manager,
-    DepositIndex deposits, NpgsqlDataSource db, OperatorMetrics metrics, IOptions<OperatorOptions> options) : IConsumer<SubmitRegistration>
+    DepositIndex deposits, RegistrationTransactionStore transactions, OperatorMetrics metrics, IOptions<OperatorOptions> options)
+    : IConsumer<SubmitRegistration>
 {
-    private readonly RegistrationSender _sender = new(chain.Rpc, manager, chain.Network.ChainId, new RegistrationTransactionStore(db),
-        Gwei(options.Value.MaxFeePerGasGwei));
+    private readonly RegistrationSender _sender = new(chain.Rpc, manager, chain.Network.ChainId, transactions, Gwei(options.Value.MaxFeePerGasGwei));
 
     internal static System.Numerics.BigInteger Gwei(decimal gwei) => new(decimal.Round(gwei * 1_000_000_000m, 0));
 

@@ -144,6 +144,7 @@ public sealed class CheckRegistrationReceiptTests(AnvilNode anvil) : IClassFixtu
             services.AddSingleton(rpc);
             services.AddSingleton<OperatorMetrics>();
             services.AddSingleton<BatchStore>();
+            services.AddSingleton<RegistrationTransactionStore>();
             services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new OperatorOptions { Confirmations = confirmations }));
             services.AddMassTransitTestHarness(bus => bus.AddConsumer<CheckRegistrationReceiptConsumer>());
             var provider = services.BuildServiceProvider(true);
