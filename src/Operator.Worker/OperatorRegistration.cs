@@ -67,7 +67,7 @@ public static class OperatorRegistration
     /// The registration steps' services. The saga's stage timeouts need the operator's
     /// <see cref="DurableTimeouts"/>, which <see cref="AddOperator"/> registers with its sweep.
     /// </summary>
-    internal static void AddRegistration(this IServiceCollection services)
+    private static void AddRegistration(IServiceCollection services)
     {
         services.AddSingleton(sp => new RegistrationTarget(Address.Parse(Options(sp).Vault), Address.Parse(Options(sp).Keeper)));
         services.AddSingleton<VaultChain>();

@@ -162,29 +162,8 @@ public sealed class OperatorProcess : IAsyncDisposable
     private Dictionary<string, string?> Settings()
     {
         var settings = TestServices.DaemonSettings(VirtualHost, Database);
-        void Set(string key, object value) => settings["Operator:" + key] = Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture);
-        Set("Folder", Folder);
-        Set("Network:Name", Network.Name);
-        Set("Network:ChainId", Network.ChainId);
-        Set("Network:GenesisForkVersion", Network.GenesisForkVersion.ToString());
-        Set("Network:CapellaForkVersion", Network.CapellaForkVersion.ToString());
-        Set("Network:CapellaEpoch", Network.CapellaEpoch);
-        Set("Network:GenesisValidatorsRoot", Network.GenesisValidatorsRoot.ToString());
-        Set("Network:DepositContractAddress", Network.DepositContract.ToString());
-        Set("Network:SlotsPerEpoch", Network.SlotsPerEpoch);
-        Set("Network:SecondsPerSlot", Network.SecondsPerSlot);
-        Set("Vault", Devnet.Vault.ToString());
-        Set("Keeper", Devnet.Keeper.ToString());
-        Set("RpcUrl", Anvil.Url);
-        for (var i = 0; i < Oracles.Urls.Count; i++) Set($"Oracles:{i}:Url", Oracles.Urls[i]);
-        Set("OracleTimeout", "00:00:20");
-        Set("ManagerKeystore", Path.Combine(Root, "manager.json"));
-        Set("ManagerPasswordFile", Path.Combine(Root, "manager.txt"));
-        Set("StuckAfter", "00:00:30");
-        Set("ScanInterval", "00:00:01");
-        Set("StabilityDelay", "00:00:00.050");
-        Set("LogChunkSize", 1000);
-        settings["Timeouts:SweepInterval"] = "00:00:01";
+        foreach (var (key, value) in DevnetDeployment.OperatorSettings(Root, Devnet, Network, Anvil.Url, Oracles.Urls, TimeSpan.FromSeconds(30)))
+            settings[key] = value;
         return settings;
     }
 

@@ -32,6 +32,41 @@ public static class DevnetDeployment
         return (devnet, network, oracles);
     }
 
+    /// <summary>
+    /// The operator's settings for the devnet as its environment gives them (<c>Operator:*</c>, and the timeout
+    /// sweep): the watched folder and the manager's keystore and password file under <paramref name="root"/>
+    /// (deposits/, manager.json, manager.txt), folder and deposit scans every second.
+    /// </summary>
+    public static Dictionary<string, string?> OperatorSettings(
+        string root, Deployment devnet, Network network, string rpcUrl, IReadOnlyList<string> oracleUrls, TimeSpan stuckAfter)
+    {
+        var settings = new Dictionary<string, string?>();
+        void Set(string key, object value) => settings["Operator:" + key] = Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture);
+        Set("Folder", Path.Combine(root, "deposits"));
+        Set("Network:Name", network.Name);
+        Set("Network:ChainId", network.ChainId);
+        Set("Network:GenesisForkVersion", network.GenesisForkVersion.ToString());
+        Set("Network:CapellaForkVersion", network.CapellaForkVersion.ToString());
+        Set("Network:CapellaEpoch", network.CapellaEpoch);
+        Set("Network:GenesisValidatorsRoot", network.GenesisValidatorsRoot.ToString());
+        Set("Network:DepositContractAddress", network.DepositContract.ToString());
+        Set("Network:SlotsPerEpoch", network.SlotsPerEpoch);
+        Set("Network:SecondsPerSlot", network.SecondsPerSlot);
+        Set("Vault", devnet.Vault.ToString());
+        Set("Keeper", devnet.Keeper.ToString());
+        Set("RpcUrl", rpcUrl);
+        for (var i = 0; i < oracleUrls.Count; i++) Set($"Oracles:{i}:Url", oracleUrls[i]);
+        Set("OracleTimeout", "00:00:20");
+        Set("ManagerKeystore", Path.Combine(root, "manager.json"));
+        Set("ManagerPasswordFile", Path.Combine(root, "manager.txt"));
+        Set("StuckAfter", stuckAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture));
+        Set("ScanInterval", "00:00:01");
+        Set("StabilityDelay", "00:00:00.050");
+        Set("LogChunkSize", 1000);
+        settings["Timeouts:SweepInterval"] = "00:00:01";
+        return settings;
+    }
+
     /// <summary>The secret of the labelled key.</summary>
     public static byte[] Secret(string label) =>
         System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("operator-test-eth-" + label));

@@ -6,17 +6,15 @@ using DvtBus.Ethereum.Rpc;
 using DvtBus.Ethereum.StakeWise;
 using DvtBus.Hosting;
 using DvtBus.Operator.Batches;
-using DvtBus.Operator.Deposits;
 using DvtBus.Operator.Intake;
 using DvtBus.Operator.Registration;
 using DvtBus.Primitives;
-using DvtBus.Sagas;
 using DvtBus.TestSupport;
 using MassTransit;
 using MassTransit.Testing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Xunit;
 
@@ -25,7 +23,8 @@ namespace DvtBus.Operator.Tests.Support;
 /// <summary>
 /// One vault registration on a real anvil (the devnet contracts, freshly deployed, and a manager key of
 /// the rig's own so that its nonce counts only this rig's transactions), a fresh PostgreSQL database,
-/// the devnet's oracles over HTTP, and the operator's consumers on MassTransit's in-memory test harness.
+/// the devnet's oracles over HTTP, and the operator as <see cref="OperatorRegistration.AddOperator"/> wires it
+/// (its folder watcher and deposit scanner running) with its consumers on MassTransit's in-memory test harness.
 /// The rig plays the relayer: real exit signatures, re-shared 2 of 3 and ECIES-encrypted to the oracles.
 /// With the saga, a dropped file runs the whole path by itself; without it, the test drives the
 /// approval and submission commands and reads what the consumers publish.
@@ -73,41 +72,35 @@ public sealed class RegistrationRig : IAsyncDisposable
         var (devnet, network, oracles) = await DevnetDeployment.StartAsync(anvil, oracleLabels, OracleThreshold, name + "-manager");
         var root = Path.Combine(Path.GetTempPath(), "dvt-operator-rig-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
-        var options = new OperatorOptions
-        {
-            Folder = Path.Combine(root, "deposits"),
-            Vault = devnet.Vault.ToString(),
-            Keeper = devnet.Keeper.ToString(),
-            RpcUrl = anvil.Url,
-            Oracles = oracles.Urls.Select(u => new OracleEndpoint { Url = u }).ToList(),
-            OracleTimeout = TimeSpan.FromSeconds(20),
-            ManagerKeystore = Path.Combine(root, "manager.json"),
-            ManagerPasswordFile = Path.Combine(root, "manager.txt"),
-            StuckAfter = stuckAfter,
-        };
-        await DevnetDeployment.WriteKeystoreAsync(name + "-manager", options.ManagerKeystore, options.ManagerPasswordFile);
+        var settings = DevnetDeployment.OperatorSettings(root, devnet, network, anvil.Url, oracles.Urls, stuckAfter);
+        await DevnetDeployment.WriteKeystoreAsync(name + "-manager", settings["Operator:ManagerKeystore"]!, settings["Operator:ManagerPasswordFile"]!);
 
         var db = NpgsqlDataSource.Create(await TestServices.CreateDatabaseAsync("operator_rig"));
         await new PostgresMigrator(db, "operator", PostgresMigrator.FromAssembly(typeof(OperatorOptions).Assembly)).MigrateAsync();
         var rig = new RegistrationRig(anvil, root, devnet, network, oracles, db, validatorLabels);
-        rig._provider = Configure(anvil, options, network, db, new Relayer(network, validatorLabels, oracleLabels), withSaga, rig.Tap).BuildServiceProvider(true);
+        rig._provider = Configure(settings, db, new Relayer(network, validatorLabels, oracleLabels), withSaga, rig.Tap);
         rig.Harness = rig._provider.GetRequiredService<ITestHarness>();
-        await rig.Harness.Start();
         rig.Harness.Bus.ConnectPublishObserver(rig.Log);
-        rig._provider.GetRequiredService<DepositFolder>().Create();
+        // Starts the bus and the operator's hosted services: the folder watcher, the deposit scanner, the resumer.
+        await rig.Harness.Start();
         return rig;
     }
 
-    /// <summary>Drops a deposit-data file of the rig's validators into the inbox, takes it in, and returns its one batch.</summary>
+    /// <summary>Drops a deposit-data file of the rig's validators into the inbox and returns its one batch, once the operator's watcher took it in.</summary>
     public async Task<Guid> DropAsync(string fileName = "deposit_data-rig.json")
     {
         var folder = _provider.GetRequiredService<DepositFolder>();
         var entries = _validatorLabels.Select(l => DepositFiles.Entry(Network, Devnet.Vault, l)).ToList();
-        await File.WriteAllTextAsync(Path.Combine(folder.Inbox, fileName), DepositFiles.Json(Network, entries));
-        var watcher = new FolderWatcher(folder, _provider.GetRequiredService<DepositIntake>(), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(10),
-            NullLogger<FolderWatcher>.Instance);
-        for (var i = 0; i < 10 && await watcher.ScanAsync(CancellationToken.None); i++) { }
-        return Assert.Single(Log.Of<DepositFileAccepted>(), m => m.FileName == fileName).BatchId;
+        var written = Path.Combine(_root, fileName);
+        await File.WriteAllTextAsync(written, DepositFiles.Json(Network, entries));
+        File.Move(written, Path.Combine(folder.Inbox, fileName));
+        DepositFileAccepted? accepted = null;
+        await UntilAsync(() =>
+        {
+            accepted = Log.Of<DepositFileAccepted>().SingleOrDefault(m => m.FileName == fileName);
+            return Task.FromResult(accepted is not null);
+        }, $"{fileName} accepted");
+        return accepted!.BatchId;
     }
 
     /// <summary>Without the saga: the relayer's shards for indexes 0.. stored, then the approvals collected from the oracles.</summary>
@@ -191,24 +184,21 @@ public sealed class RegistrationRig : IAsyncDisposable
     public async Task<bool> KnownAsync(Bytes32 hash) =>
         (await _anvil.RequestAsync("eth_getTransactionByHash", hash.ToString())).ValueKind != System.Text.Json.JsonValueKind.Null;
 
-    private static ServiceCollection Configure(
-        AnvilNode anvil, OperatorOptions options, Network network, NpgsqlDataSource db, Relayer relayer, bool withSaga, RpcTap tap)
+    /// <summary>
+    /// The operator's own registration (<see cref="OperatorRegistration.AddOperator"/>, as Program.cs calls it)
+    /// from the devnet settings, with what only a test changes: the rig's database, the tap on the RPC client,
+    /// the relayer's stand-in and the in-memory test bus. The builder is never run as a host: the test
+    /// harness starts the bus and the hosted services.
+    /// </summary>
+    private static ServiceProvider Configure(Dictionary<string, string?> settings, NpgsqlDataSource db, Relayer relayer, bool withSaga, RpcTap tap)
     {
-        var services = new ServiceCollection();
-        services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.AddOperator();
+        var services = builder.Services;
         services.AddMetrics();
-        services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
-        services.AddSingleton(network);
         services.AddSingleton(db);
-        services.AddSingleton<OperatorMetrics>();
-        services.AddSingleton<BatchStore>();
-        services.AddSingleton(_ => new EthRpcClient(new HttpClient(tap), anvil.Uri));
-        services.AddSingleton(sp => new DepositIndex(db, sp.GetRequiredService<EthRpcClient>(), network, 0, 1000));
-        services.AddSingleton(new DepositFolder(options.Folder));
-        services.AddSingleton(sp => new DepositIntake(sp.GetRequiredService<DepositFolder>(), db, network, Address.Parse(options.Vault), options.MaxBatchSize,
-            sp.GetRequiredService<DepositIndex>(), sp.GetRequiredService<IBus>(), sp.GetRequiredService<OperatorMetrics>(), NullLogger<DepositIntake>.Instance));
-        services.AddRegistration();
-        services.AddSingleton(new DurableTimeouts(OperatorRegistration.Schema, DurableStageTimeouts.MessageTypes));
+        services.AddHttpClient(nameof(EthRpcClient)).AddHttpMessageHandler(tap.Handler);
         services.AddSingleton(relayer);
         services.AddMassTransitTestHarness(bus =>
         {
@@ -224,7 +214,7 @@ public sealed class RegistrationRig : IAsyncDisposable
             }
         });
         services.Configure<TestHarnessOptions>(o => o.TestTimeout = TimeSpan.FromSeconds(90));
-        return services;
+        return services.BuildServiceProvider(true);
     }
 
     /// <summary>
@@ -248,8 +238,8 @@ public sealed class RegistrationRig : IAsyncDisposable
         public Task PublishFault<T>(PublishContext<T> context, Exception exception) where T : class => Task.CompletedTask;
     }
 
-    /// <summary>Passes every request on to the node and keeps its body: how a test sees what the operator asked.</summary>
-    public sealed class RpcTap() : DelegatingHandler(new HttpClientHandler())
+    /// <summary>Keeps the body of every request the operator's RPC client sends: how a test sees what the operator asked.</summary>
+    public sealed class RpcTap
     {
         private readonly System.Collections.Concurrent.ConcurrentQueue<string> _requests = new();
 
@@ -259,10 +249,19 @@ public sealed class RegistrationRig : IAsyncDisposable
         public int Broadcasts(byte[] raw) =>
             Requests.Count(r => r.Contains("\"eth_sendRawTransaction\"", StringComparison.Ordinal) && r.Contains(Hex.Encode(raw), StringComparison.OrdinalIgnoreCase));
 
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        /// <summary>How many requests of <paramref name="method"/> were sent, answered or not.</summary>
+        public int Calls(string method) => Requests.Count(r => r.Contains($"\"method\":\"{method}\"", StringComparison.Ordinal));
+
+        /// <summary>A handler for the client's pipeline (the factory makes one per pipeline it builds), recording into this tap.</summary>
+        public DelegatingHandler Handler() => new Recorder(_requests);
+
+        private sealed class Recorder(System.Collections.Concurrent.ConcurrentQueue<string> requests) : DelegatingHandler
         {
-            if (request.Content is { } content) _requests.Enqueue(await content.ReadAsStringAsync(cancellationToken));
-            return await base.SendAsync(request, cancellationToken);
+            protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+            {
+                if (request.Content is { } content) requests.Enqueue(await content.ReadAsStringAsync(cancellationToken));
+                return await base.SendAsync(request, cancellationToken);
+            }
         }
     }
 
