@@ -41,6 +41,41 @@ public sealed class DaemonStartupTests
         Assert.DoesNotContain("ready", stdout, StringComparison.OrdinalIgnoreCase);
     }
 
+    /// <summary>
+    /// RabbitMq:Host has no default and is left out of the environment: only the appsettings.json beside
+    /// the daemon's assembly supplies it. The working directory holds an appsettings.json with a bad host,
+    /// read only if the content root followed the working directory. A bad port stops the daemon at
+    /// validation, which then names every bad setting; the broker's host is not among them.
+    /// </summary>
+    [Theory]
+    [InlineData("Relayer")]
+    [InlineData("Sidecar")]
+    [InlineData("Operator")]
+    public async Task Daemon_started_from_another_folder_reads_the_appsettings_json_beside_its_assembly(string daemon)
+    {
+        var folder = Directory.CreateTempSubdirectory("daemon-cwd-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(folder, "appsettings.json"), """{ "RabbitMq": { "Host": "" } }""");
+
+            var (exitCode, _, stderr) = await DaemonProcess.RunAsync(daemon, new Dictionary<string, string>
+            {
+                ["RabbitMq__Port"] = "70000",
+                ["Postgres__ConnectionString"] = "Host=127.0.0.1;Port=1;Username=x;Database=x",
+            }, workingDirectory: folder, unset: ["RabbitMq__Host"]);
+
+            Assert.Equal(DaemonHost.ConfigurationError, exitCode);
+            var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith($"{daemon.ToLowerInvariant()}: configuration error:", line);
+            Assert.Contains("RabbitMq:Port 70000 is not a TCP port", line);
+            Assert.DoesNotContain("RabbitMq:Host", line);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task Health_and_metrics_endpoints_answer_once_the_bus_is_up()
     {

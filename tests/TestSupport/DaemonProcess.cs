@@ -10,7 +10,10 @@ public static class DaemonProcess
     /// and a broker address nothing listens on (so a test never reaches a real broker by accident), plus
     /// <paramref name="environment"/>; kills it after a minute.
     /// </summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string daemon, IReadOnlyDictionary<string, string> environment)
+    /// <param name="workingDirectory">Where it is started; its dll folder unless given (systemd starts it from anywhere).</param>
+    /// <param name="unset">Variables left out of its environment, the defaults above included, so that appsettings.json supplies them.</param>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(
+        string daemon, IReadOnlyDictionary<string, string> environment, string? workingDirectory = null, IEnumerable<string>? unset = null)
     {
         var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<Configuration>/net10.0
         var dll = Path.Combine(RepoPaths.Root, "src", $"{daemon}.Worker", "bin", configuration, "net10.0", $"DvtBus.{daemon}.Worker.dll");
@@ -19,12 +22,13 @@ public static class DaemonProcess
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(dll)!,
         };
         psi.Environment["Urls"] = "http://127.0.0.1:0";
         psi.Environment["RabbitMq__Host"] = "127.0.0.1";
         psi.Environment["RabbitMq__Port"] = "1";
         foreach (var (key, value) in environment) psi.Environment[key] = value;
+        foreach (var key in unset ?? []) psi.Environment.Remove(key);
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
