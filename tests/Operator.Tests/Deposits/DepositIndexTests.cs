@@ -1,6 +1,5 @@
 using Dapper;
 using DvtBus.Crypto.Deposits;
-using DvtBus.Ethereum.Abi;
 using DvtBus.Ethereum.Crypto;
 using DvtBus.Ethereum.Rpc;
 using DvtBus.Ethereum.Transactions;
@@ -17,8 +16,6 @@ namespace DvtBus.Operator.Tests.Deposits;
 /// <summary>The index prediction against real DepositEvent logs of the devnet deposit contract on anvil.</summary>
 public sealed class DepositIndexTests(AnvilNode anvil) : IClassFixture<AnvilNode>
 {
-    private static readonly AbiFunction Deposit = AbiFunction.Parse("deposit(bytes pubkey,bytes withdrawal_credentials,bytes signature,bytes32 deposit_data_root)");
-
     [Fact]
     public async Task Next_index_counts_distinct_keys_with_a_valid_deposit_signature_and_resumes_from_the_cache()
     {
@@ -63,8 +60,7 @@ public sealed class DepositIndexTests(AnvilNode anvil) : IClassFixture<AnvilNode
 
     private static async Task DepositAsync(TransactionSender sender, Address depositContract, DepositValidator v)
     {
-        var data = Deposit.EncodeCall(v.PublicKey.ToArray(), v.WithdrawalCredentials.ToArray(), v.Signature.ToArray(), v.DepositDataRoot);
-        var receipt = await sender.SendAndWaitAsync(new TransactionRequest(depositContract, data, new System.Numerics.BigInteger(v.Amount) * 1_000_000_000));
+        var receipt = await sender.SendAndWaitAsync(new TransactionRequest(depositContract, DepositFiles.DepositCall(v), DepositFiles.Wei(v)));
         Assert.True(receipt.Succeeded);
     }
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using DvtBus.Bls;
 using DvtBus.Crypto.Consensus;
 using DvtBus.Crypto.Deposits;
+using DvtBus.Ethereum.Abi;
 using DvtBus.Primitives;
 
 namespace DvtBus.Operator.Tests.Support;
@@ -30,6 +31,14 @@ public static class DepositFiles
         var signature = DepositSigning.Sign(network, key, message);
         return new DepositValidator(publicKey, credentials, Gwei32Eth, signature, new DepositData(publicKey, credentials, Gwei32Eth, signature).HashTreeRoot());
     }
+
+    private static readonly AbiFunction Deposit = AbiFunction.Parse("deposit(bytes pubkey,bytes withdrawal_credentials,bytes signature,bytes32 deposit_data_root)");
+
+    /// <summary>The deposit contract's <c>deposit</c> call for the entry; it must carry the entry's amount in wei (<see cref="Wei"/>).</summary>
+    public static byte[] DepositCall(DepositValidator v) =>
+        Deposit.EncodeCall(v.PublicKey.ToArray(), v.WithdrawalCredentials.ToArray(), v.Signature.ToArray(), v.DepositDataRoot);
+
+    public static System.Numerics.BigInteger Wei(DepositValidator v) => new System.Numerics.BigInteger(v.Amount) * 1_000_000_000;
 
     public static string Json(Network network, IEnumerable<DepositValidator> validators) =>
         JsonSerializer.Serialize(validators.Select(v => new Dictionary<string, object>

@@ -1,9 +1,12 @@
 using DvtBus.Contracts;
 using DvtBus.Crypto.Consensus;
+using DvtBus.Crypto.Deposits;
 using DvtBus.Crypto.Encryption;
 using DvtBus.Devnet.Deploy;
+using DvtBus.Ethereum.Crypto;
 using DvtBus.Ethereum.Rpc;
 using DvtBus.Ethereum.StakeWise;
+using DvtBus.Ethereum.Transactions;
 using DvtBus.Hosting;
 using DvtBus.Operator.Batches;
 using DvtBus.Operator.Intake;
@@ -168,6 +171,19 @@ public sealed class RegistrationRig : IAsyncDisposable
     /// <summary>Transactions the manager account has mined.</summary>
     public Task<ulong> ManagerNonceAsync() =>
         Rpc.GetTransactionCountAsync(_provider.GetRequiredService<ManagerKey>().Key.Address, BlockTag.Latest);
+
+    /// <summary>
+    /// Sends <paramref name="deposit"/> to the devnet's deposit contract from one of anvil's funded accounts, over
+    /// a client of its own (the tap shows only what the operator asked), and returns once it is mined.
+    /// </summary>
+    public async Task DepositAsync(DepositValidator deposit)
+    {
+        using var http = new HttpClient();
+        using var depositor = EthPrivateKey.FromHex(_anvil.DevPrivateKeys[1]);
+        var sender = new TransactionSender(new EthRpcClient(http, _anvil.Uri), depositor, Network.ChainId);
+        var receipt = await sender.SendAndWaitAsync(new TransactionRequest(Devnet.DepositContract, DepositFiles.DepositCall(deposit), DepositFiles.Wei(deposit)));
+        Assert.True(receipt.Succeeded, $"deposit {receipt.TransactionHash} reverted");
+    }
 
     public Task SetAutomineAsync(bool on) => _anvil.RequestAsync("evm_setAutomine", on);
 
