@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.IO.Compression;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -11,7 +12,8 @@ namespace DvtBus.TestSupport;
 /// <summary>
 /// A private anvil (tools/js/node_modules/.bin/anvil, or DVT_ANVIL) on 127.0.0.1 and a free port, for one
 /// test class (<c>IClassFixture&lt;AnvilNode&gt;</c>). Ready once eth_chainId answers; exposes the ten
-/// funded dev keys anvil reports; the process tree is killed on dispose.
+/// funded dev keys anvil reports; the process tree is killed on dispose. A test can take the node away and
+/// bring it back on the same port with its chain (<see cref="StopAsync"/>, <see cref="RestartAsync"/>).
 /// </summary>
 public sealed class AnvilNode : IAsyncLifetime, IDisposable
 {
@@ -60,7 +62,7 @@ public sealed class AnvilNode : IAsyncLifetime, IDisposable
         {
             try
             {
-                await StartAsync();
+                await StartAsync(FreePort(), loadState: null);
                 return;
             }
             catch (InvalidOperationException) when (attempt < 3)
@@ -76,11 +78,40 @@ public sealed class AnvilNode : IAsyncLifetime, IDisposable
         }
     }
 
-    private async Task StartAsync()
+    /// <summary>
+    /// Stops the node as a crash or a restart would, after saving its chain (blocks, receipts, accounts; not the
+    /// transactions still waiting in its pool) for <see cref="RestartAsync"/>. Its clients get refused connections.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        // anvil_dumpState answers with the chain as gzip-compressed JSON, what --load-state reads uncompressed.
+        var dump = Convert.FromHexString((await RequestAsync("anvil_dumpState")).GetString()![2..]);
+        await using (var state = File.Create(StateFile))
+        await using (var json = new GZipStream(new MemoryStream(dump), CompressionMode.Decompress))
+            await json.CopyToAsync(state);
+        Kill();
+    }
+
+    /// <summary>Starts the node again, on the same port, from the chain <see cref="StopAsync"/> saved.</summary>
+    public async Task RestartAsync()
+    {
+        try
+        {
+            await StartAsync(Uri.Port, StateFile);
+        }
+        catch
+        {
+            Kill();
+            throw;
+        }
+    }
+
+    private string StateFile => Path.Combine(_folder, "state.json");
+
+    private async Task StartAsync(int port, string? loadState)
     {
         var executable = PlatformExecutable;
         if (!File.Exists(executable)) throw new FileNotFoundException("anvil is not installed: run ./dvt test (or set DVT_ANVIL)", executable);
-        var port = FreePort();
         var config = Path.Combine(_folder, "anvil.json");
         File.Delete(config);
         var psi = new ProcessStartInfo(executable)
@@ -91,6 +122,11 @@ public sealed class AnvilNode : IAsyncLifetime, IDisposable
         };
         foreach (var argument in new[] { "--host", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--config-out", config })
             psi.ArgumentList.Add(argument);
+        if (loadState is not null)
+        {
+            psi.ArgumentList.Add("--load-state");
+            psi.ArgumentList.Add(loadState);
+        }
         var errors = new System.Text.StringBuilder();
         _process = Process.Start(psi) ?? throw new InvalidOperationException("anvil did not start");
         _process.OutputDataReceived += (_, _) => { };

@@ -146,10 +146,10 @@ public sealed class RegistrationRig : IAsyncDisposable
 
     private List<ValidatorsRegistered> Registered(Guid batchId) => Log.Of<ValidatorsRegistered>().Where(m => m.BatchId == batchId).ToList();
 
-    /// <summary>Polls until <paramref name="done"/> holds (bounded: a test that waits in vain fails with <paramref name="what"/>).</summary>
-    public static async Task UntilAsync(Func<Task<bool>> done, string what)
+    /// <summary>Polls until <paramref name="done"/> holds (bounded, 90 s unless <paramref name="within"/>: a test that waits in vain fails with <paramref name="what"/>).</summary>
+    public static async Task UntilAsync(Func<Task<bool>> done, string what, TimeSpan? within = null)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(90));
         while (!await done())
         {
             if (DateTime.UtcNow > deadline) throw new TimeoutException("gave up waiting: " + what);

@@ -1,0 +1,103 @@
+using DvtBus.Contracts;
+using DvtBus.Operator.Batches;
+using DvtBus.Operator.Registration;
+using DvtBus.Operator.Tests.Support;
+using DvtBus.TestSupport;
+using MassTransit;
+using Xunit;
+
+namespace DvtBus.Operator.Tests.Registration;
+
+/// <summary>
+/// The execution node goes away while a batch's registration transaction waits in its pool (automine
+/// off): anvil is stopped for real and restarted on the same port with its chain but without its pool.
+/// Each submission delivery tries an RPC call four times (the client's three Polly retries) and then
+/// fails; the endpoint retries the delivery five times, 0.2 to 30 s apart, about a minute in all. A node
+/// back within that minute is waited out: the recorded transaction is sent again and mined once. A node
+/// gone longer fails the batch with the RPC error. Its own anvil: the tests stop it.
+/// </summary>
+[Trait("Category", "Devnet")]
+public sealed class NodeOutageTests(AnvilNode anvil) : IClassFixture<AnvilNode>
+{
+    private const int Validators = 2;
+    private const string Receipts = "eth_getTransactionReceipt";
+
+    /// <summary>Each failed delivery asked for the receipt once and retried that call three times.</summary>
+    private const int CallsPerFailedDelivery = 4;
+
+    [Fact]
+    public async Task Node_back_within_the_retries_is_waited_out_and_the_recorded_transaction_is_sent_again_and_mined_once()
+    {
+        await using var rig = await RegistrationRig.StartAsync(anvil, "outage", withSaga: true, stuckAfter: TimeSpan.FromMinutes(2), Validators);
+        var (batch, sent) = await SentAndUnminedAsync(rig);
+
+        var before = rig.Tap.Calls(Receipts);
+        await anvil.StopAsync();
+        try
+        {
+            // Two failed deliveries: the endpoint has retried the submission once, and it still holds.
+            await RegistrationRig.UntilAsync(() => Task.FromResult(rig.Tap.Calls(Receipts) - before >= 2 * CallsPerFailedDelivery),
+                "two failed deliveries of the submission");
+            Assert.True(rig.Log.Of<Fault>().Count == 0, rig.Faults());
+            var waiting = Assert.Single(await rig.Batches.ListAsync(10, CancellationToken.None));
+            Assert.Equal((BatchStates.Registering, null), (waiting.State, waiting.FinishedAt));
+            Assert.Equal(sent.Hash, Assert.Single(await rig.AttemptsAsync(batch)).Hash);
+        }
+        finally
+        {
+            // Automine is on again, and the pool is empty: anvil's saved state holds no pending transaction.
+            await anvil.RestartAsync();
+        }
+
+        await RegistrationRig.UntilAsync(async () => (await rig.Batches.ListAsync(1, CancellationToken.None))[0].FinishedAt is not null,
+            "the batch to finish: " + rig.Faults());
+        Assert.True(rig.Log.Of<Fault>().Count == 0, rig.Faults());
+        var view = Assert.Single(await rig.Batches.ListAsync(10, CancellationToken.None));
+        Assert.Equal((BatchStates.Registered, sent.Hash.ToString()), (view.State, view.TransactionHash));
+        Assert.Equal(sent.Hash, Assert.Single(await rig.AttemptsAsync(batch)).Hash);
+        Assert.Equal(2, rig.Tap.Broadcasts(sent.Transaction.Raw));
+        Assert.True((await rig.Rpc.GetTransactionReceiptAsync(sent.Hash))!.Succeeded);
+        Assert.Equal(1UL, await rig.ManagerNonceAsync());
+        Assert.Equal(Validators, await rig.VaultRegistrationsAsync());
+    }
+
+    [Fact]
+    public async Task Node_gone_longer_than_the_retries_fails_the_batch_with_the_rpc_error_and_nothing_is_mined()
+    {
+        await using var rig = await RegistrationRig.StartAsync(anvil, "outage-long", withSaga: true, stuckAfter: TimeSpan.FromMinutes(2), Validators);
+        var (batch, sent) = await SentAndUnminedAsync(rig);
+
+        var before = rig.Tap.Calls(Receipts);
+        await anvil.StopAsync();
+        try
+        {
+            await RegistrationRig.UntilAsync(async () => (await rig.Batches.ListAsync(1, CancellationToken.None))[0].FinishedAt is not null,
+                "the batch to finish", within: TimeSpan.FromMinutes(3));
+        }
+        finally
+        {
+            await anvil.RestartAsync();
+        }
+
+        var failed = Assert.Single(await rig.Batches.ListAsync(10, CancellationToken.None));
+        Assert.Equal(BatchStates.Failed, failed.State);
+        Assert.StartsWith($"transaction: {Receipts}: cannot reach the node", failed.Failure, StringComparison.Ordinal);
+        Assert.Single(rig.Log.Of<Fault<SubmitRegistration>>());
+        Assert.Contains(rig.Log.Of<RegistrationFailed>(), f => f.BatchId == batch && f.Stage == "transaction");
+        // The first delivery and the endpoint's five retries.
+        Assert.True(rig.Tap.Calls(Receipts) - before >= 6 * CallsPerFailedDelivery);
+        Assert.Null(await rig.Rpc.GetTransactionReceiptAsync(sent.Hash));
+        Assert.Equal(0UL, await rig.ManagerNonceAsync());
+        Assert.Equal(0, await rig.VaultRegistrationsAsync());
+    }
+
+    /// <summary>Drops the file with automine off and waits until the batch's one transaction is recorded and in the node's pool.</summary>
+    private static async Task<(Guid Batch, RegistrationAttempt Sent)> SentAndUnminedAsync(RegistrationRig rig)
+    {
+        await rig.SetAutomineAsync(false);
+        var batch = await rig.DropAsync();
+        await RegistrationRig.UntilAsync(async () => await rig.AttemptsAsync(batch) is [var a] && await rig.KnownAsync(a.Hash),
+            "the transaction in the node's pool: " + rig.Faults());
+        return (batch, Assert.Single(await rig.AttemptsAsync(batch)));
+    }
+}
