@@ -75,6 +75,7 @@ public static class OperatorRegistration
         services.AddSingleton<IExitSignatureStore>(sp => sp.GetRequiredService<ExitSignatureStore>());
         services.AddSingleton<ApprovalStore>();
         services.AddSingleton<RegistrationTransactionStore>();
+        services.AddSingleton<ISentRegistrations>(sp => sp.GetRequiredService<RegistrationTransactionStore>());
         services.AddSingleton<IBatchProgress, BatchProgress>();
         services.AddSingleton<IValidatorIndexSource, FreshValidatorIndex>();
         services.AddSingleton(sp => new ManagerKey(Options(sp).ManagerKeystore, Options(sp).ManagerPasswordFile));
@@ -84,6 +85,7 @@ public static class OperatorRegistration
         services.AddScoped<RecordProgressActivity>();
         services.AddScoped<FinishBatchActivity>();
         services.AddScoped<RecordRegisteredAfterFailureActivity>();
+        services.AddScoped<AdoptSentTransactionsActivity>();
         services.AddScoped<RequestApprovalsActivity>();
         services.AddScoped<StageTimeoutActivity>();
         services.AddSingleton<IStageTimeouts, DurableStageTimeouts>();

@@ -111,5 +111,35 @@ public sealed partial class RecordRegisteredAfterFailureActivity(IBatchProgress 
     private static partial void RegisteredLate(Microsoft.Extensions.Logging.ILogger logger, Guid batchId, string transactionHash, string failure);
 }
 
+/// <summary>
+/// The submission failed for good (its retries are spent), but a transaction it recorded may have reached the
+/// node and may still be mined: its hashes join the saga's, so that the batch keeps waiting for receipts
+/// (the Registering timeout looks them up on chain) instead of failing while its validators may be
+/// registering. The announcement of such a transaction may never have reached the saga: a failed delivery's
+/// messages are not published.
+/// </summary>
+public sealed partial class AdoptSentTransactionsActivity(
+    ISentRegistrations sent, Microsoft.Extensions.Logging.ILogger<AdoptSentTransactionsActivity> logger)
+    : SagaActivity<RegistrationState, Fault<SubmitRegistration>>
+{
+    protected override async Task RunAsync(BehaviorContext<RegistrationState, Fault<SubmitRegistration>> context)
+    {
+        var saga = context.Saga;
+        var hashes = await sent.SentAsync(saga.CorrelationId, context.CancellationToken);
+        foreach (var hash in hashes.Select(h => h.ToString()))
+            if (!saga.TransactionHashes.Contains(hash)) saga.TransactionHashes.Add(hash);
+        if (hashes.Count > 0) saga.TransactionHash = hashes[^1].ToString();
+        if (saga.TransactionHashes.Count > 0)
+            WaitingForReceipts(logger, saga.CorrelationId, context.Message.Exceptions.FirstOrDefault()?.Message ?? "no reason given",
+                string.Join(", ", saga.TransactionHashes));
+    }
+
+    protected override string Name => "adopt-sent-transactions";
+
+    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Warning,
+        Message = "Batch {BatchId}: the submission failed ({Reason}) after sending {TransactionHashes}; the batch waits for their receipts instead of failing")]
+    private static partial void WaitingForReceipts(Microsoft.Extensions.Logging.ILogger logger, Guid batchId, string reason, string transactionHashes);
+}
+
 /// <summary>An activity of the registration saga: subclasses say what they do (see <see cref="SagaActivity{TSaga}"/>).</summary>
 public abstract class RegistrationActivity : SagaActivity<RegistrationState>;

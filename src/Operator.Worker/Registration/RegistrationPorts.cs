@@ -28,5 +28,12 @@ public interface IExitSignatureStore
 
 public sealed record RequestedShards(BlsPublicKey PublicKey, ulong ValidatorIndex);
 
+/// <summary>The batch's registration transactions that reached the node or may have, whatever the saga heard of them.</summary>
+public interface ISentRegistrations
+{
+    /// <summary>Hashes of the batch's sent transactions that still hold their nonce, oldest first: any of them may be mined.</summary>
+    Task<IReadOnlyList<Bytes32>> SentAsync(Guid batchId, CancellationToken ct);
+}
+
 /// <summary>The vault the operator registers validators on, and the keeper whose oracles approve them.</summary>
 public sealed record RegistrationTarget(Address Vault, Address Keeper);

@@ -125,9 +125,14 @@ public sealed class RegistrationStateMachine : MassTransitStateMachine<Registrat
                 .TransitionTo(Failed)
                 .Activity(x => x.OfInstanceType<FinishBatchActivity>())
                 .Activity(x => x.OfInstanceType<StageTimeoutActivity>()),
+            // A transaction that reached the node (or may have) can still be mined: the receipt checks decide.
             When(SubmissionFaulted)
-                .Then(c => c.Saga.Failure = "transaction: " + FirstReason(c.Message.Exceptions))
-                .FailBatch(Failed, "transaction"),
+                .Activity(x => x.OfType<AdoptSentTransactionsActivity>())
+                .IfElse(c => c.Saga.TransactionHashes.Count == 0,
+                    unsent => unsent
+                        .Then(c => c.Saga.Failure = "transaction: " + FirstReason(c.Message.Exceptions))
+                        .FailBatch(Failed, "transaction"),
+                    sent => sent.Activity(x => x.OfInstanceType<RecordProgressActivity>())),
             // A sent transaction moves the next index itself once mined: drift then means "look for the
             // receipt", never "start over", which would register the same validators a second time.
             When(IndexesChanged)

@@ -20,7 +20,7 @@ public sealed record RegistrationAttempt(Guid BatchId, int Attempt, SignedEip155
 /// to the node, so that whoever handles the batch next (a redelivery, a retry after a crash, a second
 /// operator process) waits for it or replaces it instead of registering the validators a second time.
 /// </summary>
-public sealed class RegistrationTransactionStore(NpgsqlDataSource db)
+public sealed class RegistrationTransactionStore(NpgsqlDataSource db) : ISentRegistrations
 {
     /// <summary>The batch's attempts that still hold their nonce, oldest first (the last is the one to wait for or replace).</summary>
     public async Task<IReadOnlyList<RegistrationAttempt>> LiveAsync(Guid batchId, CancellationToken ct)
@@ -80,6 +80,28 @@ public sealed class RegistrationTransactionStore(NpgsqlDataSource db)
         await InsertAsync(connection, tx, attempt, sender, ct);
         await tx.CommitAsync(ct);
         return (attempt, true);
+    }
+
+    /// <summary>
+    /// The node took the attempt, or its broadcast got no answer and it may have: from now on it may be
+    /// mined, whatever becomes of the submission that sent it.
+    /// </summary>
+    public async Task MarkSentAsync(RegistrationAttempt attempt, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE operator.registration_transactions SET sent_at = now() WHERE tx_hash = @hash AND sent_at IS NULL",
+            new { hash = attempt.Hash.ToArray() }, cancellationToken: ct));
+    }
+
+    /// <summary>The hashes of the batch's live attempts that were sent (<see cref="MarkSentAsync"/>), oldest first: any of them may be mined.</summary>
+    public async Task<IReadOnlyList<Bytes32>> SentAsync(Guid batchId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var hashes = await connection.QueryAsync<byte[]>(new CommandDefinition(
+            "SELECT tx_hash FROM operator.registration_transactions WHERE batch_id = @batchId AND abandoned_at IS NULL AND sent_at IS NOT NULL ORDER BY attempt",
+            new { batchId }, cancellationToken: ct));
+        return hashes.Select(h => Bytes32.From(h)).ToList();
     }
 
     /// <summary>The batch's live attempts lost their nonce to a transaction that is none of them: the next send takes a fresh nonce.</summary>
@@ -186,23 +208,35 @@ public sealed class RegistrationSender(EthRpcClient rpc, ManagerKey manager, ulo
         return await store.RecordReplacementAsync(stuck, replacement, Account, ct);
     }
 
-    /// <summary>Sends a recorded attempt; sending it again is harmless.</summary>
+    /// <summary>
+    /// Sends a recorded attempt; sending it again is harmless. An attempt the node took, or that got no answer,
+    /// is marked sent in the store before this returns or throws; one the node refused is not.
+    /// </summary>
     public async Task<BroadcastResult> BroadcastAsync(RegistrationAttempt attempt, CancellationToken ct)
     {
+        BroadcastResult result;
         try
         {
             var hash = await rpc.SendRawTransactionAsync(attempt.Transaction.Raw, ct);
             if (hash != attempt.Hash) throw new InvalidOperationException($"node reported transaction hash {hash}, expected {attempt.Hash}");
-            return BroadcastResult.Accepted;
+            result = BroadcastResult.Accepted;
         }
         catch (RpcException e) when (Says(e, "already known") || Says(e, "known transaction") || Says(e, "already imported"))
         {
-            return BroadcastResult.Accepted;
+            result = BroadcastResult.Accepted;
         }
         catch (RpcException e) when (Says(e, "nonce too low"))
         {
             return BroadcastResult.NonceUsed;
         }
+        catch (RpcTransportException)
+        {
+            // The request may have reached the node before the connection failed.
+            await store.MarkSentAsync(attempt, CancellationToken.None);
+            throw;
+        }
+        await store.MarkSentAsync(attempt, ct);
+        return result;
     }
 
     /// <summary>How many transactions of the manager account are mined: a nonce below it is used.</summary>

@@ -1,4 +1,5 @@
 using DvtBus.Contracts;
+using DvtBus.Ethereum.Rpc;
 using DvtBus.Ethereum.Transactions;
 using DvtBus.Operator.Registration;
 using DvtBus.Operator.Tests.Support;
@@ -109,6 +110,59 @@ public sealed class NoDoubleSendTests(AnvilNode anvil) : IClassFixture<AnvilNode
         Assert.Equal(first.Hash, Assert.Single(await rig.AttemptsAsync(batch)).Hash);
         Assert.Equal(Validators, await rig.VaultRegistrationsAsync());
         Assert.Equal(1UL, await rig.ManagerNonceAsync());
+    }
+
+    /// <summary>
+    /// What the store keeps of each broadcast decides whether a submission that gives up may fail its batch:
+    /// a transaction the node took, or whose broadcast got no answer, may be mined; one the node refused cannot.
+    /// </summary>
+    [Fact]
+    public async Task Broadcasts_the_node_took_or_left_unanswered_are_marked_sent_and_refused_ones_are_not()
+    {
+        await using var rig = await RegistrationRig.StartAsync(anvil, "sent-marks", withSaga: false, stuckAfter: TimeSpan.FromMinutes(2), Validators);
+        var batch = await rig.DropAsync();
+        await rig.ApproveAsync(batch);
+        var ct = CancellationToken.None;
+        var manager = rig.Services.GetRequiredService<ManagerKey>();
+        var approved = await rig.Services.GetRequiredService<ApprovalStore>().LoadAsync(batch, ct);
+        var call = SubmitRegistrationConsumer.RegisterValidatorsCall(rig.Services.GetRequiredService<VaultChain>(), manager, approved!,
+            await rig.Batches.ValidatorsAsync(batch, ct));
+        var store = new RegistrationTransactionStore(rig.Db);
+        await rig.SetAutomineAsync(false);
+        try
+        {
+            // Signed for another chain: the node answers, with a refusal.
+            var otherChain = new RegistrationSender(rig.Rpc, manager, rig.Network.ChainId + 1, store, SubmitRegistrationConsumer.Gwei(100));
+            var (refused, _) = await otherChain.PrepareAsync(batch, rig.Devnet.Vault, call, ct);
+            await Assert.ThrowsAsync<RpcException>(() => otherChain.BroadcastAsync(refused, ct));
+            Assert.False(await rig.KnownAsync(refused.Hash));
+            Assert.Empty(await store.SentAsync(batch, ct));
+
+            // Nothing answers where this client sends: the bytes may have reached a node before the connection failed.
+            using var http = new HttpClient();
+            var noAnswer = new RegistrationSender(new EthRpcClient(http, new Uri("http://127.0.0.1:1/")), manager, rig.Network.ChainId, store,
+                SubmitRegistrationConsumer.Gwei(100));
+            await Assert.ThrowsAsync<RpcTransportException>(() => noAnswer.BroadcastAsync(refused, ct));
+            Assert.Equal([refused.Hash], await store.SentAsync(batch, ct));
+
+            // Taken by the node. A refused transaction's nonce is given up before the batch tries again.
+            await store.AbandonAsync(batch, refused.Nonce, ct);
+            Assert.Empty(await store.SentAsync(batch, ct));
+            var sender = new RegistrationSender(rig.Rpc, manager, rig.Network.ChainId, store, SubmitRegistrationConsumer.Gwei(100));
+            var (taken, recorded) = await sender.PrepareAsync(batch, rig.Devnet.Vault, call, ct);
+            Assert.True(recorded);
+            Assert.Empty(await store.SentAsync(batch, ct));
+            Assert.Equal(BroadcastResult.Accepted, await sender.BroadcastAsync(taken, ct));
+            Assert.True(await rig.KnownAsync(taken.Hash));
+            Assert.Equal([taken.Hash], await store.SentAsync(batch, ct));
+            // Sent again (the node already holds it): still one sent transaction.
+            Assert.Equal(BroadcastResult.Accepted, await sender.BroadcastAsync(taken, ct));
+            Assert.Equal([taken.Hash], await store.SentAsync(batch, ct));
+        }
+        finally
+        {
+            await rig.SetAutomineAsync(true);
+        }
     }
 
     [Fact]

@@ -13,8 +13,9 @@ namespace DvtBus.Operator.Tests.Registration;
 /// off): anvil is stopped for real and restarted on the same port with its chain but without its pool.
 /// Each submission delivery tries an RPC call four times (the client's three Polly retries) and then
 /// fails; the endpoint retries the delivery five times, 0.2 to 30 s apart, about a minute in all. A node
-/// back within that minute is waited out: the recorded transaction is sent again and mined once. A node
-/// gone longer fails the batch with the RPC error. Its own anvil: the tests stop it.
+/// back within that minute is waited out: the recorded transaction is sent again and mined once. After the
+/// last retry the batch is not failed, since the transaction it sent may still be mined: it waits, and the
+/// receipt checks decide. Its own anvil: the tests stop it.
 /// </summary>
 [Trait("Category", "Devnet")]
 public sealed class NodeOutageTests(AnvilNode anvil) : IClassFixture<AnvilNode>
@@ -62,7 +63,7 @@ public sealed class NodeOutageTests(AnvilNode anvil) : IClassFixture<AnvilNode>
     }
 
     [Fact]
-    public async Task Node_gone_longer_than_the_retries_fails_the_batch_with_the_rpc_error_and_nothing_is_mined()
+    public async Task Node_gone_longer_than_the_retries_leaves_the_batch_waiting_for_its_sent_transaction()
     {
         await using var rig = await RegistrationRig.StartAsync(anvil, "outage-long", withSaga: true, stuckAfter: TimeSpan.FromMinutes(2), Validators);
         var (batch, sent) = await SentAndUnminedAsync(rig);
@@ -71,24 +72,82 @@ public sealed class NodeOutageTests(AnvilNode anvil) : IClassFixture<AnvilNode>
         await anvil.StopAsync();
         try
         {
-            await RegistrationRig.UntilAsync(async () => (await rig.Batches.ListAsync(1, CancellationToken.None))[0].FinishedAt is not null,
-                "the batch to finish", within: TimeSpan.FromMinutes(3));
+            await GaveUpAsync(rig, batch, sent);
+            // The first delivery and the endpoint's five retries.
+            Assert.True(rig.Tap.Calls(Receipts) - before >= 6 * CallsPerFailedDelivery);
         }
         finally
         {
             await anvil.RestartAsync();
         }
 
-        var failed = Assert.Single(await rig.Batches.ListAsync(10, CancellationToken.None));
-        Assert.Equal(BatchStates.Failed, failed.State);
-        Assert.StartsWith($"transaction: {Receipts}: cannot reach the node", failed.Failure, StringComparison.Ordinal);
-        Assert.Single(rig.Log.Of<Fault<SubmitRegistration>>());
-        Assert.Contains(rig.Log.Of<RegistrationFailed>(), f => f.BatchId == batch && f.Stage == "transaction");
-        // The first delivery and the endpoint's five retries.
-        Assert.True(rig.Tap.Calls(Receipts) - before >= 6 * CallsPerFailedDelivery);
+        // The restarted node lost its pool, so nothing is mined; a receipt check finds nothing and sends nothing,
+        // and the batch waits on (the last Registering timeout fails it, naming the transaction).
+        await rig.Harness.Bus.Publish(new CheckRegistrationReceipt { BatchId = batch, TransactionHashes = [sent.Hash] });
+        Assert.True(await rig.Harness.Consumed.Any<CheckRegistrationReceipt>(m => m.Context.Message.BatchId == batch));
+        var view = Assert.Single(await rig.Batches.ListAsync(10, CancellationToken.None));
+        Assert.Equal((BatchStates.Registering, null), (view.State, view.FinishedAt));
         Assert.Null(await rig.Rpc.GetTransactionReceiptAsync(sent.Hash));
         Assert.Equal(0UL, await rig.ManagerNonceAsync());
         Assert.Equal(0, await rig.VaultRegistrationsAsync());
+        Assert.Empty(rig.Log.Of<RegistrationFailed>());
+    }
+
+    /// <summary>
+    /// The operator's link to the node is down longer than the retries, while the node runs on with the
+    /// transaction in its pool: the batch is not failed, and once the transaction is mined the next receipt
+    /// check registers it.
+    /// </summary>
+    [Fact]
+    public async Task Link_down_longer_than_the_retries_while_the_node_keeps_the_transaction_ends_registered_once_mined()
+    {
+        await using var rig = await RegistrationRig.StartAsync(anvil, "outage-link", withSaga: true, stuckAfter: TimeSpan.FromMinutes(2), Validators);
+        var (batch, sent) = await SentAndUnminedAsync(rig);
+        try
+        {
+            rig.Tap.Unreachable = true;
+            try
+            {
+                await GaveUpAsync(rig, batch, sent);
+            }
+            finally
+            {
+                rig.Tap.Unreachable = false;
+            }
+            Assert.True(await rig.KnownAsync(sent.Hash));
+            await rig.MineAsync();
+        }
+        finally
+        {
+            await rig.SetAutomineAsync(true);
+        }
+
+        await rig.Harness.Bus.Publish(new CheckRegistrationReceipt { BatchId = batch, TransactionHashes = [] });
+        await RegistrationRig.UntilAsync(async () => (await rig.Batches.ListAsync(1, CancellationToken.None))[0].FinishedAt is not null,
+            "the batch to finish: " + rig.Faults());
+        var view = Assert.Single(await rig.Batches.ListAsync(10, CancellationToken.None));
+        Assert.Equal((BatchStates.Registered, sent.Hash.ToString(), null), (view.State, view.TransactionHash, view.Failure));
+        Assert.Equal(sent.Hash, Assert.Single(rig.Log.Of<ValidatorsRegistered>()).TransactionHash);
+        Assert.Empty(rig.Log.Of<RegistrationFailed>());
+        Assert.Equal(1, rig.Tap.Broadcasts(sent.Transaction.Raw));
+        Assert.Equal(1UL, await rig.ManagerNonceAsync());
+        Assert.Equal(Validators, await rig.VaultRegistrationsAsync());
+    }
+
+    /// <summary>
+    /// Waits until the submission has given up (its fault is published after the endpoint's last retry) and the
+    /// saga has taken over the transaction it sent: the batch stays Registering and shows that transaction.
+    /// </summary>
+    private static async Task GaveUpAsync(RegistrationRig rig, Guid batch, RegistrationAttempt sent)
+    {
+        await RegistrationRig.UntilAsync(() => Task.FromResult(rig.Log.Of<Fault<SubmitRegistration>>().Count == 1),
+            "the submission to give up", within: TimeSpan.FromMinutes(3));
+        await RegistrationRig.UntilAsync(async () => (await rig.Batches.ListAsync(1, CancellationToken.None))[0].TransactionHash == sent.Hash.ToString(),
+            "the batch to show the transaction it sent: " + rig.Faults());
+        var waiting = Assert.Single(await rig.Batches.ListAsync(10, CancellationToken.None));
+        Assert.Equal((BatchStates.Registering, null, null), (waiting.State, waiting.FinishedAt, waiting.Failure));
+        Assert.Equal([sent.Hash], await new RegistrationTransactionStore(rig.Db).SentAsync(batch, CancellationToken.None));
+        Assert.DoesNotContain(rig.Log.Of<RegistrationFailed>(), f => f.BatchId == batch);
     }
 
     /// <summary>Drops the file with automine off and waits until the batch's one transaction is recorded and in the node's pool.</summary>

@@ -176,6 +176,55 @@ public sealed class RegistrationTimeoutTests
     }
 
     [Fact]
+    public async Task A_submission_that_fails_for_good_before_anything_was_sent_fails_the_batch_with_its_reason()
+    {
+        await using var rig = await SagaRig.StartAsync(consumers: bus => bus.AddConsumer<SagaRig.UnreachableNode>());
+        var batchId = await ReadyForApprovalsAsync(rig);
+        await rig.Harness.Bus.Publish(new OracleApprovalsCollected { BatchId = batchId, ExitSignaturesIpfsHash = "bafy", Deadline = 1, Approvals = 2 });
+
+        Assert.NotNull(await rig.Saga.Exists(batchId, m => m.Failed));
+        var failed = await rig.SettledAsync(batchId);
+        Assert.Equal("transaction: eth_getTransactionReceipt: cannot reach the node (Connection refused)", failed.Failure);
+        Assert.Empty(failed.TransactionHashes);
+        Assert.Equal("transaction", Assert.Single(await rig.PublishedAsync<RegistrationFailed>()).Stage);
+        Assert.Single(rig.Recorded.Finished, f => f.BatchId == batchId && !f.Registered);
+        Assert.Contains(batchId, rig.Armed.Cancelled);
+    }
+
+    /// <summary>
+    /// The node took the transaction (or its broadcast got no answer), and then the submission ran out of
+    /// retries: the transaction may still be mined, so the batch keeps waiting and the receipt checks decide.
+    /// The saga never heard of the transaction: a failed delivery's announcement is not published.
+    /// </summary>
+    [Fact]
+    public async Task A_submission_that_fails_for_good_after_sending_keeps_the_batch_waiting_for_the_receipts()
+    {
+        await using var rig = await SagaRig.StartAsync(consumers: bus => bus.AddConsumer<SagaRig.UnreachableNode>());
+        var batchId = await ReadyForApprovalsAsync(rig);
+        rig.Sent.ByBatch[batchId] = [TxHash, Replacement];
+        await rig.Harness.Bus.Publish(new OracleApprovalsCollected { BatchId = batchId, ExitSignaturesIpfsHash = "bafy", Deadline = 1, Approvals = 2 });
+
+        await SagaRig.WaitUntilAsync(() => rig.Saga.Consumed.Select<Fault<SubmitRegistration>>().Any(), "the saga did not take the submission's fault");
+        var waiting = await rig.SettledAsync(batchId);
+        Assert.Equal(rig.Machine.Registering.Name, waiting.CurrentState);
+        Assert.Null(waiting.Failure);
+        Assert.Equal([TxHash.ToString(), Replacement.ToString()], waiting.TransactionHashes);
+        Assert.Equal(Replacement.ToString(), waiting.TransactionHash);
+        Assert.Contains(rig.Recorded.States, s => s.BatchId == batchId && s.State == rig.Machine.Registering.Name && s.Transaction == Replacement);
+        Assert.Empty(await rig.PublishedAsync<RegistrationFailed>());
+        Assert.Empty(rig.Recorded.Finished);
+
+        // The receipt is looked up on chain for the transactions the saga took over, as for any it heard of.
+        await rig.FireAsync<RegistrationReceiptOverdue>(batchId);
+        Assert.Equal([TxHash, Replacement], Assert.Single(await rig.PublishedAsync<CheckRegistrationReceipt>()).TransactionHashes);
+        await DeliverRegisteredAsync(rig, new ValidatorsRegistered
+        {
+            BatchId = batchId, TransactionHash = TxHash, BlockNumber = 12, Validators = SagaRig.Keys.Take(2).ToList(),
+        });
+        Assert.NotNull(await rig.Saga.Exists(batchId, m => m.Done));
+    }
+
+    [Fact]
     public async Task A_batch_failed_for_want_of_a_receipt_is_registered_when_its_own_transaction_is_mined_after_all()
     {
         await using var rig = await SagaRig.StartAsync(options: new OperatorOptions { RegisteringChecks = 0 });

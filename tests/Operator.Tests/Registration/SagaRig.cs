@@ -32,6 +32,7 @@ public sealed class SagaRig : IAsyncDisposable
     public StoredShards Shards { get; } = new();
     public Progress Recorded { get; } = new();
     public Timeouts Armed { get; } = new();
+    public SentTransactions Sent { get; } = new();
     public OperatorOptions Options { get; private init; } = null!;
 
     /// <param name="options">Timeouts and rounds for the state machine; the defaults when not given.</param>
@@ -53,6 +54,8 @@ public sealed class SagaRig : IAsyncDisposable
         services.AddScoped<RecordProgressActivity>();
         services.AddScoped<FinishBatchActivity>();
         services.AddScoped<RecordRegisteredAfterFailureActivity>();
+        services.AddSingleton<ISentRegistrations>(_ => rig!.Sent);
+        services.AddScoped<AdoptSentTransactionsActivity>();
         services.AddMassTransitTestHarness(bus =>
         {
             bus.AddSagaStateMachine<RegistrationStateMachine, RegistrationState>().InMemoryRepository();
@@ -231,6 +234,22 @@ public sealed class SagaRig : IAsyncDisposable
     }
 
     /// <summary>The approval step when every oracle stays silent: the command faults.</summary>
+    /// <summary>The batches' sent registration transactions, as the store would have marked them.</summary>
+    public sealed class SentTransactions : ISentRegistrations
+    {
+        public ConcurrentDictionary<Guid, IReadOnlyList<Bytes32>> ByBatch { get; } = new();
+
+        public Task<IReadOnlyList<Bytes32>> SentAsync(Guid batchId, CancellationToken ct) =>
+            Task.FromResult(ByBatch.TryGetValue(batchId, out var hashes) ? hashes : []);
+    }
+
+    /// <summary>A submission whose node stays unreachable through all its retries.</summary>
+    public sealed class UnreachableNode : IConsumer<SubmitRegistration>
+    {
+        public Task Consume(ConsumeContext<SubmitRegistration> context) =>
+            throw new InvalidOperationException("eth_getTransactionReceipt: cannot reach the node (Connection refused)");
+    }
+
     public sealed class UnreachableOracles : IConsumer<CollectOracleApprovals>
     {
         public Task Consume(ConsumeContext<CollectOracleApprovals> context) =>

@@ -268,14 +268,21 @@ public sealed class RegistrationRig : IAsyncDisposable
         /// <summary>How many requests of <paramref name="method"/> were sent, answered or not.</summary>
         public int Calls(string method) => Requests.Count(r => r.Contains($"\"method\":\"{method}\"", StringComparison.Ordinal));
 
-        /// <summary>A handler for the client's pipeline (the factory makes one per pipeline it builds), recording into this tap.</summary>
-        public DelegatingHandler Handler() => new Recorder(_requests);
+        /// <summary>
+        /// While set, the operator's requests are recorded but never reach the node, as when its connection to
+        /// the node is down: the node itself runs on and keeps its pool.
+        /// </summary>
+        public bool Unreachable { get; set; }
 
-        private sealed class Recorder(System.Collections.Concurrent.ConcurrentQueue<string> requests) : DelegatingHandler
+        /// <summary>A handler for the client's pipeline (the factory makes one per pipeline it builds), recording into this tap.</summary>
+        public DelegatingHandler Handler() => new Recorder(this);
+
+        private sealed class Recorder(RpcTap tap) : DelegatingHandler
         {
             protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
             {
-                if (request.Content is { } content) requests.Enqueue(await content.ReadAsStringAsync(cancellationToken));
+                if (request.Content is { } content) tap._requests.Enqueue(await content.ReadAsStringAsync(cancellationToken));
+                if (tap.Unreachable) throw new HttpRequestException("Connection refused (the operator's link to the node is down)");
                 return await base.SendAsync(request, cancellationToken);
             }
         }
