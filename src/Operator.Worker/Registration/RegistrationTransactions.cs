@@ -82,15 +82,21 @@ public sealed class RegistrationTransactionStore(NpgsqlDataSource db) : ISentReg
         return (attempt, true);
     }
 
-    /// <summary>
-    /// The node took the attempt, or its broadcast got no answer and it may have: from now on it may be
-    /// mined, whatever becomes of the submission that sent it.
-    /// </summary>
+    /// <summary>The attempt is going to the node: from now on it may be mined, whatever becomes of the submission that sends it.</summary>
     public async Task MarkSentAsync(RegistrationAttempt attempt, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE operator.registration_transactions SET sent_at = now() WHERE tx_hash = @hash AND sent_at IS NULL",
+            new { hash = attempt.Hash.ToArray() }, cancellationToken: ct));
+    }
+
+    /// <summary>The node refused the attempt: it is in no pool and will not be mined.</summary>
+    public async Task UnmarkSentAsync(RegistrationAttempt attempt, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE operator.registration_transactions SET sent_at = NULL WHERE tx_hash = @hash",
             new { hash = attempt.Hash.ToArray() }, cancellationToken: ct));
     }
 
@@ -209,34 +215,33 @@ public sealed class RegistrationSender(EthRpcClient rpc, ManagerKey manager, ulo
     }
 
     /// <summary>
-    /// Sends a recorded attempt; sending it again is harmless. An attempt the node took, or that got no answer,
-    /// is marked sent in the store before this returns or throws; one the node refused is not.
+    /// Sends a recorded attempt; sending it again is harmless. The attempt is marked sent before it goes out,
+    /// like the record itself, so that no crash or database outage after the node took it can hide that it may
+    /// be mined; only a refusal from the node takes the mark back. No answer at all leaves it marked: the bytes
+    /// may have reached the node before the connection failed.
     /// </summary>
     public async Task<BroadcastResult> BroadcastAsync(RegistrationAttempt attempt, CancellationToken ct)
     {
-        BroadcastResult result;
+        await store.MarkSentAsync(attempt, ct);
         try
         {
             var hash = await rpc.SendRawTransactionAsync(attempt.Transaction.Raw, ct);
             if (hash != attempt.Hash) throw new InvalidOperationException($"node reported transaction hash {hash}, expected {attempt.Hash}");
-            result = BroadcastResult.Accepted;
+            return BroadcastResult.Accepted;
         }
         catch (RpcException e) when (Says(e, "already known") || Says(e, "known transaction") || Says(e, "already imported"))
         {
-            result = BroadcastResult.Accepted;
+            return BroadcastResult.Accepted;
         }
         catch (RpcException e) when (Says(e, "nonce too low"))
         {
             return BroadcastResult.NonceUsed;
         }
-        catch (RpcTransportException)
+        catch (RpcException)
         {
-            // The request may have reached the node before the connection failed.
-            await store.MarkSentAsync(attempt, CancellationToken.None);
+            await store.UnmarkSentAsync(attempt, CancellationToken.None);
             throw;
         }
-        await store.MarkSentAsync(attempt, ct);
-        return result;
     }
 
     /// <summary>How many transactions of the manager account are mined: a nonce below it is used.</summary>
