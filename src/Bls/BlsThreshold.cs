@@ -39,21 +39,19 @@ public static class BlsThreshold
 
     /// <summary>
     /// Lagrange interpolation at x = 0 over exactly the given shares (pass threshold of them). The
-    /// coefficients are public, but full-size scalars go fastest through the endomorphism-split multiplication.
+    /// coefficients are public, but full-size scalars go fastest through the endomorphism-split
+    /// multiplication, here with one run of doublings for all the shares.
     /// </summary>
     public static BlsSignature RecoverSignature(IReadOnlyList<IndexedSignature> shares)
     {
         ArgumentNullException.ThrowIfNull(shares);
         var ids = shares.Select(s => s.Id).ToArray();
         var lambdas = LagrangeAtZero(ids, nameof(shares));
-        var sum = Point<Fp2>.Identity;
+        var points = new Point<Fp2>[shares.Count];
         for (int i = 0; i < shares.Count; i++)
-        {
-            if (!BlsScheme.TrySignature(shares[i].Signature, out var s))
+            if (!BlsScheme.TrySignature(shares[i].Signature, out points[i]))
                 throw new ArgumentException($"signature share {shares[i].Id} is not a valid G2 point", nameof(shares));
-            sum += G2.MulSecret(s, lambdas[i]);
-        }
-        return BlsSignature.From(G2.Compress(sum));
+        return BlsSignature.From(G2.Compress(G2.MulSecretSum(points, lambdas)));
     }
 
     public static BlsPublicKey RecoverPublicKey(IReadOnlyList<IndexedPublicKey> shares)

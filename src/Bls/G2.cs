@@ -49,32 +49,64 @@ internal static class G2
     /// </summary>
     internal static Point<Fp2> MulSecret(Point<Fp2> p, Fr k)
     {
-        Span<ulong> halves = stackalloc ulong[4];
         Span<ulong> digits = stackalloc ulong[4];
         Span<Point<Fp2>> tables = stackalloc Point<Fp2>[64];
         try
         {
-            Point<Fp2>.SplitByZSquared(k.ToCanonical(), halves);
-            digits[1] = Point<Fp2>.DivRemAbsZ(halves[0], halves[1], out digits[0]);
-            digits[3] = Point<Fp2>.DivRemAbsZ(halves[2], halves[3], out digits[2]);
-            var t0 = tables[..16];
-            var t1 = tables[16..32];
-            var t2 = tables[32..48];
-            var t3 = tables[48..];
-            Point<Fp2>.FillMultiples(t0, p);
-            for (int i = 0; i < 16; i++)
-            {
-                t1[i] = Psi(t0[i]).Negate();
-                t2[i] = Psi(Psi(t0[i]));
-                t3[i] = Psi(t2[i]).Negate();
-            }
+            FillGls(p, k, tables, digits);
             return Point<Fp2>.SumOfMultiples(tables, digits, limbsEach: 1);
         }
         finally
         {
-            halves.Clear();
             digits.Clear();
             tables.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Constant-time sum of [k_i] P_i, as <see cref="MulSecret"/> does one product: the four GLS tables of every
+    /// point walk the same 16 windows, so the 64 doublings are shared by all the products (Lagrange recovery
+    /// of a signature from its shares).
+    /// </summary>
+    internal static Point<Fp2> MulSecretSum(ReadOnlySpan<Point<Fp2>> points, ReadOnlySpan<Fr> scalars)
+    {
+        if (points.Length != scalars.Length) throw new ArgumentException("as many scalars as points are needed");
+        var digits = new ulong[4 * points.Length];
+        var tables = new Point<Fp2>[64 * points.Length];
+        try
+        {
+            for (int i = 0; i < points.Length; i++)
+                FillGls(points[i], scalars[i], tables.AsSpan(64 * i, 64), digits.AsSpan(4 * i, 4));
+            return Point<Fp2>.SumOfMultiples(tables, digits, limbsEach: 1);
+        }
+        finally
+        {
+            Array.Clear(digits);
+            Array.Clear(tables);
+        }
+    }
+
+    /// <summary>
+    /// The four 64-bit digits of k (k = a0 - a1 z + (b0 - b1 z) z^2, see <see cref="MulSecret"/>) and the
+    /// tables [0 .. 15] of P, -psi(P), psi^2(P) and -psi^3(P) they select from; no branch on k.
+    /// </summary>
+    private static void FillGls(Point<Fp2> p, Fr k, Span<Point<Fp2>> tables, Span<ulong> digits)
+    {
+        Span<ulong> halves = stackalloc ulong[4];
+        Point<Fp2>.SplitByZSquared(k.ToCanonical(), halves);
+        digits[1] = Point<Fp2>.DivRemAbsZ(halves[0], halves[1], out digits[0]);
+        digits[3] = Point<Fp2>.DivRemAbsZ(halves[2], halves[3], out digits[2]);
+        halves.Clear();
+        var t0 = tables[..16];
+        var t1 = tables[16..32];
+        var t2 = tables[32..48];
+        var t3 = tables[48..];
+        Point<Fp2>.FillMultiples(t0, p);
+        for (int i = 0; i < 16; i++)
+        {
+            t1[i] = Psi(t0[i]).Negate();
+            t2[i] = Psi(Psi(t0[i]));
+            t3[i] = Psi(t2[i]).Negate();
         }
     }
 

@@ -118,6 +118,37 @@ public class GlsDecompositionTests
     }
 }
 
+public class MultiScalarTests
+{
+    /// <summary>One run of doublings for many products gives the sum of the products one by one.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(7)]
+    public void Sum_of_products_with_shared_doublings_is_the_sum_of_each_product(int count)
+    {
+        for (int round = 0; round < 3; round++)
+        {
+            var points = Enumerable.Range(0, count).Select(_ => G2.Generator.MulPublic(Fr.Random())).ToArray();
+            var scalars = Enumerable.Range(0, count).Select(_ => Fr.Random()).ToArray();
+            var expected = Point<Fp2>.Identity;
+            for (int i = 0; i < count; i++) expected += points[i].MulPublic(scalars[i]);
+            Assert.True(G2.MulSecretSum(points, scalars).Equals(expected));
+        }
+    }
+
+    [Fact]
+    public void Identities_zero_scalars_and_cancelling_products_are_summed_like_any_other()
+    {
+        var p = G2.Generator.MulPublic(Fr.Random());
+        var k = Fr.Random();
+        Assert.True(G2.MulSecretSum([p, Point<Fp2>.Identity, G2.Generator], [k, Fr.Random(), Fr.Zero]).Equals(p.MulPublic(k)));
+        Assert.True(G2.MulSecretSum([p, p], [k, -k]).IsIdentity);
+        Assert.True(G2.MulSecretSum([], []).IsIdentity);
+        Assert.Throws<ArgumentException>(() => G2.MulSecretSum([p], []));
+    }
+}
+
 public class PublicInversionTests
 {
     [Fact]
