@@ -2,7 +2,7 @@
 # A throwaway PostgreSQL cluster under <base>/postgres: trust auth for user postgres, loopback
 # only, its socket folder inside the base, durability switched off because nothing in it is kept.
 #
-#   postgres_start <base> <port>
+#   postgres_start <base> <port>   (again after postgres_stop: the same cluster, its data kept)
 #   postgres_stop <base>
 #   postgres_running <base>
 
@@ -59,7 +59,7 @@ postgres_start() {
     chmod 755 "$base"
     chown -R postgres: "$dir"
   fi
-  if ! _postgres_as_owner "$dir" "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --no-sync \
+  if [[ ! -f $dir/data/PG_VERSION ]] && ! _postgres_as_owner "$dir" "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --no-sync \
     -E UTF8 --locale=C >"$dir/initdb.log" 2>&1; then
     dvt_log "initdb failed"
     _postgres_show_log "$dir/initdb.log"

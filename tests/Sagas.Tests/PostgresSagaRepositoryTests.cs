@@ -202,14 +202,7 @@ public sealed class PostgresSagaRepositoryTests : IAsyncLifetime
         return await connection.ExecuteScalarAsync<T>(sql, args) ?? throw new InvalidOperationException($"no value from {sql}");
     }
 
-    private async Task<long> ErrorQueueDepthAsync()
-    {
-        using var management = TestServices.Management();
-        var queues = JsonDocument.Parse(await management.GetStringAsync($"api/queues/{Uri.EscapeDataString(_vhost)}")).RootElement;
-        return queues.EnumerateArray()
-            .Where(q => q.GetProperty("name").GetString()!.EndsWith("_error", StringComparison.Ordinal))
-            .Sum(q => q.TryGetProperty("messages", out var messages) ? messages.GetInt64() : 0);
-    }
+    private Task<long> ErrorQueueDepthAsync() => TestServices.ErrorQueueDepthAsync(_vhost);
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan? within = null)
     {

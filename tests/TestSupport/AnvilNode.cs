@@ -228,12 +228,7 @@ public sealed class AnvilNode : IAsyncLifetime, IDisposable
         return (document.RootElement.GetProperty("result").Clone(), null);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => LoopbackPort.Free();
 
     private void Kill()
     {

@@ -27,6 +27,16 @@ public static class TestServices
         return client;
     }
 
+    /// <summary>How many messages wait in the virtual host's <c>_error</c> queues (the management API's last count).</summary>
+    public static async Task<long> ErrorQueueDepthAsync(string virtualHost)
+    {
+        using var management = Management();
+        using var queues = System.Text.Json.JsonDocument.Parse(await management.GetStringAsync($"api/queues/{Uri.EscapeDataString(virtualHost)}"));
+        return queues.RootElement.EnumerateArray()
+            .Where(q => q.GetProperty("name").GetString()!.EndsWith("_error", StringComparison.Ordinal))
+            .Sum(q => q.TryGetProperty("messages", out var messages) ? messages.GetInt64() : 0);
+    }
+
     /// <summary>Creates a fresh virtual host with full permissions for the test user.</summary>
     public static async Task<string> CreateVirtualHostAsync(string label)
     {
@@ -45,17 +55,19 @@ public static class TestServices
     }
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
-    public static async Task<string> CreateDatabaseAsync(string label)
+    /// <param name="adminConnection">The server's admin connection; the shared server's when not given.</param>
+    public static async Task<string> CreateDatabaseAsync(string label, string? adminConnection = null)
     {
+        adminConnection ??= PostgresAdmin;
         var name = $"t_{label.ToLowerInvariant().Replace('-', '_')}_{Guid.NewGuid():N}";
         if (name.Length > 63) throw new ArgumentException("label too long for a database name", nameof(label));
-        await using (var admin = new NpgsqlConnection(PostgresAdmin))
+        await using (var admin = new NpgsqlConnection(adminConnection))
         {
             await admin.OpenAsync();
             await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", admin);
             await command.ExecuteNonQueryAsync();
         }
-        return new NpgsqlConnectionStringBuilder(PostgresAdmin) { Database = name, Pooling = true }.ConnectionString;
+        return new NpgsqlConnectionStringBuilder(adminConnection) { Database = name, Pooling = true }.ConnectionString;
     }
 
     /// <summary>Configuration entries for a daemon host pointed at these services.</summary>

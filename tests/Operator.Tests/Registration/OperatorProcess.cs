@@ -132,14 +132,7 @@ public sealed class OperatorProcess : IAsyncDisposable
         }
     }
 
-    public async Task<long> ErrorQueueDepthAsync()
-    {
-        using var management = TestServices.Management();
-        var queues = JsonDocument.Parse(await management.GetStringAsync($"api/queues/{Uri.EscapeDataString(VirtualHost)}")).RootElement;
-        return queues.EnumerateArray()
-            .Where(q => q.GetProperty("name").GetString()!.EndsWith("_error", StringComparison.Ordinal))
-            .Sum(q => q.TryGetProperty("messages", out var messages) ? messages.GetInt64() : 0);
-    }
+    public Task<long> ErrorQueueDepthAsync() => TestServices.ErrorQueueDepthAsync(VirtualHost);
 
     public static async Task StopAsync(IHost host) => await host.StopAsync();
 

@@ -84,11 +84,14 @@ public class RelayerEnvironment : IAsyncLifetime
 
     protected virtual int RelayersAtStart => 1;
 
+    /// <summary>The environment's database: a fresh one on the shared server unless a subclass brings its own.</summary>
+    protected virtual Task<string> CreateDatabaseAsync(string label) => TestServices.CreateDatabaseAsync(label);
+
     public async Task InitializeAsync()
     {
         var label = GetType().Name.ToLowerInvariant()[..Math.Min(12, GetType().Name.Length)];
         VirtualHost = await TestServices.CreateVirtualHostAsync(label);
-        Postgres = await TestServices.CreateDatabaseAsync(label);
+        Postgres = await CreateDatabaseAsync(label);
         Oracles = await Support.Oracles.CreateAsync(count: 5, threshold: 3);
         _bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
@@ -182,7 +185,7 @@ public class RelayerEnvironment : IAsyncLifetime
         }
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         foreach (var app in _relayers.ToList()) await StopRelayerAsync(app);
         if (_bus is not null) await _bus.StopAsync();
