@@ -47,9 +47,11 @@ public static class DaemonHost
     public static WebApplication MapOperationalEndpoints(this WebApplication app)
     {
         app.MapGet("/health/live", (HealthCheckService health, HttpContext context) =>
-            WriteHealthAsync(health, context, c => c.Tags.Contains(HealthTags.Live)));
+            WriteHealthAsync(health, context, c => c.Tags.Contains(HealthTags.Live), HealthStatus.Degraded));
+        // Ready means healthy: with the broker gone MassTransit reports its endpoints Degraded, and such a
+        // daemon takes no work.
         app.MapGet("/health/ready", (HealthCheckService health, HttpContext context) =>
-            WriteHealthAsync(health, context, c => c.Tags.Contains(HealthTags.Ready) || c.Tags.Contains(HealthTags.Live)));
+            WriteHealthAsync(health, context, c => c.Tags.Contains(HealthTags.Ready) || c.Tags.Contains(HealthTags.Live), HealthStatus.Healthy));
         app.MapGet("/metrics", (PrometheusMetrics metrics) =>
             Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
         return app;
@@ -94,10 +96,12 @@ public static class DaemonHost
         return newline < 0 ? message : message[..newline];
     }
 
-    private static async Task WriteHealthAsync(HealthCheckService health, HttpContext context, Func<HealthCheckRegistration, bool> predicate)
+    /// <param name="passing">The least status answered with 200; anything below is 503.</param>
+    private static async Task WriteHealthAsync(
+        HealthCheckService health, HttpContext context, Func<HealthCheckRegistration, bool> predicate, HealthStatus passing)
     {
         var report = await health.CheckHealthAsync(predicate, context.RequestAborted);
-        context.Response.StatusCode = report.Status == HealthStatus.Unhealthy ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK;
+        context.Response.StatusCode = report.Status >= passing ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
         await context.Response.WriteAsJsonAsync(new
         {
             status = report.Status.ToString(),

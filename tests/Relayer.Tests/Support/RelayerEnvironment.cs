@@ -87,15 +87,22 @@ public class RelayerEnvironment : IAsyncLifetime
     /// <summary>The environment's database: a fresh one on the shared server unless a subclass brings its own.</summary>
     protected virtual Task<string> CreateDatabaseAsync(string label) => TestServices.CreateDatabaseAsync(label);
 
+    /// <summary>The environment's broker and virtual host: a fresh virtual host on the shared broker unless a subclass brings its own.</summary>
+    protected virtual async Task<(int Port, string VirtualHost)> CreateBrokerAsync(string label) =>
+        (TestServices.RabbitPort, await TestServices.CreateVirtualHostAsync(label));
+
+    /// <summary>The AMQP port of the environment's broker.</summary>
+    public int BrokerPort { get; private set; }
+
     public async Task InitializeAsync()
     {
         var label = GetType().Name.ToLowerInvariant()[..Math.Min(12, GetType().Name.Length)];
-        VirtualHost = await TestServices.CreateVirtualHostAsync(label);
+        (BrokerPort, VirtualHost) = await CreateBrokerAsync(label);
         Postgres = await CreateDatabaseAsync(label);
         Oracles = await Support.Oracles.CreateAsync(count: 5, threshold: 3);
         _bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
-            cfg.Host(TestServices.RabbitHost, (ushort)TestServices.RabbitPort, VirtualHost, h =>
+            cfg.Host(TestServices.RabbitHost, (ushort)BrokerPort, VirtualHost, h =>
             {
                 h.Username(TestServices.RabbitUser);
                 h.Password(TestServices.RabbitPassword);
@@ -120,6 +127,7 @@ public class RelayerEnvironment : IAsyncLifetime
     public async Task<WebApplication> StartRelayerAsync()
     {
         var settings = TestServices.DaemonSettings(VirtualHost, Postgres);
+        settings["RabbitMq:Port"] = BrokerPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         settings["Urls"] = "http://127.0.0.1:0";
         settings["Network:Name"] = TestCluster.Network.Name;
         settings["Api:Token"] = Token;
@@ -189,7 +197,7 @@ public class RelayerEnvironment : IAsyncLifetime
     {
         foreach (var app in _relayers.ToList()) await StopRelayerAsync(app);
         if (_bus is not null) await _bus.StopAsync();
-        await TestServices.DeleteVirtualHostAsync(VirtualHost);
+        if (BrokerPort == TestServices.RabbitPort) await TestServices.DeleteVirtualHostAsync(VirtualHost);
     }
 }
 
