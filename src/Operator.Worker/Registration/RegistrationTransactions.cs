@@ -82,23 +82,13 @@ public sealed class RegistrationTransactionStore(NpgsqlDataSource db) : ISentReg
         return (attempt, true);
     }
 
-    /// <summary>The attempt is going to the node: from now on it may be mined, whatever becomes of the submission that sends it.</summary>
-    public async Task MarkSentAsync(RegistrationAttempt attempt, CancellationToken ct)
-    {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE operator.registration_transactions SET sent_at = now() WHERE tx_hash = @hash AND sent_at IS NULL",
-            new { hash = attempt.Hash.ToArray() }, cancellationToken: ct));
-    }
-
-    /// <summary>The node refused the attempt: it is in no pool and will not be mined.</summary>
-    public async Task UnmarkSentAsync(RegistrationAttempt attempt, CancellationToken ct)
-    {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE operator.registration_transactions SET sent_at = NULL WHERE tx_hash = @hash",
-            new { hash = attempt.Hash.ToArray() }, cancellationToken: ct));
-    }
+    /// <summary>
+    /// True: the attempt is going to the node, and from now on it may be mined whatever becomes of the submission
+    /// that sends it. False: the node refused it, so it is in no pool and will not be mined.
+    /// </summary>
+    public Task MarkSentAsync(RegistrationAttempt attempt, bool sent, CancellationToken ct) => ExecuteAsync(
+        "UPDATE operator.registration_transactions SET sent_at = CASE WHEN @sent THEN COALESCE(sent_at, now()) END WHERE tx_hash = @hash",
+        new { sent, hash = attempt.Hash.ToArray() }, ct);
 
     /// <summary>The hashes of the batch's live attempts that were sent (<see cref="MarkSentAsync"/>), oldest first: any of them may be mined.</summary>
     public async Task<IReadOnlyList<Bytes32>> SentAsync(Guid batchId, CancellationToken ct)
@@ -111,12 +101,14 @@ public sealed class RegistrationTransactionStore(NpgsqlDataSource db) : ISentReg
     }
 
     /// <summary>The batch's live attempts lost their nonce to a transaction that is none of them: the next send takes a fresh nonce.</summary>
-    public async Task AbandonAsync(Guid batchId, ulong nonce, CancellationToken ct)
+    public Task AbandonAsync(Guid batchId, ulong nonce, CancellationToken ct) => ExecuteAsync(
+        "UPDATE operator.registration_transactions SET abandoned_at = now() WHERE batch_id = @batchId AND nonce = @nonce AND abandoned_at IS NULL",
+        new { batchId, nonce = (long)nonce }, ct);
+
+    private async Task ExecuteAsync(string sql, object args, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE operator.registration_transactions SET abandoned_at = now() WHERE batch_id = @batchId AND nonce = @nonce AND abandoned_at IS NULL",
-            new { batchId, nonce = (long)nonce }, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition(sql, args, cancellationToken: ct));
     }
 
     private static async Task<IReadOnlyList<RegistrationAttempt>> LiveAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, Guid batchId, CancellationToken ct)
@@ -222,7 +214,7 @@ public sealed class RegistrationSender(EthRpcClient rpc, ManagerKey manager, ulo
     /// </summary>
     public async Task<BroadcastResult> BroadcastAsync(RegistrationAttempt attempt, CancellationToken ct)
     {
-        await store.MarkSentAsync(attempt, ct);
+        await store.MarkSentAsync(attempt, sent: true, ct);
         try
         {
             var hash = await rpc.SendRawTransactionAsync(attempt.Transaction.Raw, ct);
@@ -239,7 +231,7 @@ public sealed class RegistrationSender(EthRpcClient rpc, ManagerKey manager, ulo
         }
         catch (RpcException)
         {
-            await store.UnmarkSentAsync(attempt, CancellationToken.None);
+            await store.MarkSentAsync(attempt, sent: false, CancellationToken.None);
             throw;
         }
     }
