@@ -15,16 +15,12 @@ public sealed class FeeCapTests(AnvilNode anvil) : IClassFixture<AnvilNode>
         await using var rig = await RegistrationRig.StartAsync(anvil, "feecap", withSaga: false, stuckAfter: TimeSpan.FromMinutes(2), 2);
         var batch = await rig.DropAsync();
         await rig.ApproveAsync(batch);
-        var manager = rig.Services.GetRequiredService<ManagerKey>();
-        var approved = await rig.Services.GetRequiredService<ApprovalStore>().LoadAsync(batch, CancellationToken.None);
-        var call = SubmitRegistrationConsumer.RegisterValidatorsCall(rig.Services.GetRequiredService<VaultChain>(), manager, approved!,
-            await rig.Batches.ValidatorsAsync(batch, CancellationToken.None));
-        var store = new RegistrationTransactionStore(rig.Db);
+        var call = await rig.RegisterValidatorsCallAsync(batch);
 
         // Far below what the node asks (its base fee alone is about a gwei): the cap wins.
         var cap = SubmitRegistrationConsumer.Gwei(0.001m);
         Assert.Equal(1_000_000, (long)cap);
-        var capped = new RegistrationSender(rig.Rpc, manager, rig.Network.ChainId, store, cap);
+        var capped = rig.Sender(maxFeeGwei: 0.001m);
         var (first, recorded) = await capped.PrepareAsync(batch, rig.Devnet.Vault, call, CancellationToken.None);
         Assert.True(recorded);
         Assert.Equal(cap, first.Transaction.Transaction.MaxFeePerGas);
@@ -33,7 +29,7 @@ public sealed class FeeCapTests(AnvilNode anvil) : IClassFixture<AnvilNode>
         Assert.Equal(first.Hash, Assert.Single(await rig.AttemptsAsync(batch)).Hash);
 
         // With room under the cap, the replacement raises both fees and keeps the nonce.
-        var roomy = new RegistrationSender(rig.Rpc, manager, rig.Network.ChainId, store, SubmitRegistrationConsumer.Gwei(100));
+        var roomy = rig.Sender();
         var (replacement, replaced) = Assert.NotNull(await roomy.PrepareReplacementAsync(first, CancellationToken.None));
         Assert.True(replaced);
         Assert.Equal(first.Nonce, replacement.Nonce);

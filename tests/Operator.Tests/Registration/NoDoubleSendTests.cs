@@ -79,12 +79,8 @@ public sealed class NoDoubleSendTests(AnvilNode anvil) : IClassFixture<AnvilNode
         RegistrationAttempt first;
         try
         {
-            var manager = rig.Services.GetRequiredService<ManagerKey>();
-            var approved = await rig.Services.GetRequiredService<ApprovalStore>().LoadAsync(batch, CancellationToken.None);
-            var call = SubmitRegistrationConsumer.RegisterValidatorsCall(rig.Services.GetRequiredService<VaultChain>(), manager, approved!,
-                await rig.Batches.ValidatorsAsync(batch, CancellationToken.None));
-            var sender = new RegistrationSender(rig.Rpc, manager, rig.Network.ChainId, new RegistrationTransactionStore(rig.Db), SubmitRegistrationConsumer.Gwei(100));
-            (first, var recorded) = await sender.PrepareAsync(batch, rig.Devnet.Vault, call, CancellationToken.None);
+            var sender = rig.Sender();
+            (first, var recorded) = await sender.PrepareAsync(batch, rig.Devnet.Vault, await rig.RegisterValidatorsCallAsync(batch), CancellationToken.None);
             Assert.True(recorded);
             if (broadcastBeforeCrash) Assert.Equal(BroadcastResult.Accepted, await sender.BroadcastAsync(first, CancellationToken.None));
             Assert.Equal(broadcastBeforeCrash, await rig.KnownAsync(first.Hash));
@@ -123,16 +119,13 @@ public sealed class NoDoubleSendTests(AnvilNode anvil) : IClassFixture<AnvilNode
         var batch = await rig.DropAsync();
         await rig.ApproveAsync(batch);
         var ct = CancellationToken.None;
-        var manager = rig.Services.GetRequiredService<ManagerKey>();
-        var approved = await rig.Services.GetRequiredService<ApprovalStore>().LoadAsync(batch, ct);
-        var call = SubmitRegistrationConsumer.RegisterValidatorsCall(rig.Services.GetRequiredService<VaultChain>(), manager, approved!,
-            await rig.Batches.ValidatorsAsync(batch, ct));
+        var call = await rig.RegisterValidatorsCallAsync(batch);
         var store = new RegistrationTransactionStore(rig.Db);
         await rig.SetAutomineAsync(false);
         try
         {
             // Signed for another chain: the node answers, with a refusal.
-            var otherChain = new RegistrationSender(rig.Rpc, manager, rig.Network.ChainId + 1, store, SubmitRegistrationConsumer.Gwei(100));
+            var otherChain = rig.Sender(chainId: rig.Network.ChainId + 1);
             var (refused, _) = await otherChain.PrepareAsync(batch, rig.Devnet.Vault, call, ct);
             await Assert.ThrowsAsync<RpcException>(() => otherChain.BroadcastAsync(refused, ct));
             Assert.False(await rig.KnownAsync(refused.Hash));
@@ -140,15 +133,14 @@ public sealed class NoDoubleSendTests(AnvilNode anvil) : IClassFixture<AnvilNode
 
             // Nothing answers where this client sends: the bytes may have reached a node before the connection failed.
             using var http = new HttpClient();
-            var noAnswer = new RegistrationSender(new EthRpcClient(http, new Uri("http://127.0.0.1:1/")), manager, rig.Network.ChainId, store,
-                SubmitRegistrationConsumer.Gwei(100));
+            var noAnswer = rig.Sender(rpc: new EthRpcClient(http, new Uri("http://127.0.0.1:1/")));
             await Assert.ThrowsAsync<RpcTransportException>(() => noAnswer.BroadcastAsync(refused, ct));
             Assert.Equal([refused.Hash], await store.SentAsync(batch, ct));
 
             // Taken by the node. A refused transaction's nonce is given up before the batch tries again.
             await store.AbandonAsync(batch, refused.Nonce, ct);
             Assert.Empty(await store.SentAsync(batch, ct));
-            var sender = new RegistrationSender(rig.Rpc, manager, rig.Network.ChainId, store, SubmitRegistrationConsumer.Gwei(100));
+            var sender = rig.Sender();
             var (taken, recorded) = await sender.PrepareAsync(batch, rig.Devnet.Vault, call, ct);
             Assert.True(recorded);
             Assert.Empty(await store.SentAsync(batch, ct));
@@ -172,11 +164,8 @@ public sealed class NoDoubleSendTests(AnvilNode anvil) : IClassFixture<AnvilNode
         var batch = await rig.DropAsync();
         await rig.ApproveAsync(batch);
         // The same registration sent by hand with the manager key, outside the operator's records.
-        var manager = rig.Services.GetRequiredService<ManagerKey>();
-        var approved = await rig.Services.GetRequiredService<ApprovalStore>().LoadAsync(batch, CancellationToken.None);
-        var call = SubmitRegistrationConsumer.RegisterValidatorsCall(rig.Services.GetRequiredService<VaultChain>(), manager, approved!,
-            await rig.Batches.ValidatorsAsync(batch, CancellationToken.None));
-        var byHand = await new TransactionSender(rig.Rpc, manager.Key, rig.Network.ChainId).SendAndWaitAsync(new TransactionRequest(rig.Devnet.Vault, call));
+        var byHand = await new TransactionSender(rig.Rpc, rig.Manager.Key, rig.Network.ChainId)
+            .SendAndWaitAsync(new TransactionRequest(rig.Devnet.Vault, await rig.RegisterValidatorsCallAsync(batch)));
         Assert.True(byHand.Succeeded);
 
         await rig.PublishSubmitAsync(batch);

@@ -162,6 +162,21 @@ public sealed class RegistrationRig : IAsyncDisposable
 
     private static string Describe(ExceptionInfo e) => $"{e.ExceptionType}: {e.Message}{(e.InnerException is { } inner ? " <- " + Describe(inner) : "")}";
 
+    public ManagerKey Manager => _provider.GetRequiredService<ManagerKey>();
+
+    /// <summary>The vault call the operator would send for the approved batch, signed by the validators manager.</summary>
+    public async Task<byte[]> RegisterValidatorsCallAsync(Guid batchId)
+    {
+        var approved = await _provider.GetRequiredService<ApprovalStore>().LoadAsync(batchId, CancellationToken.None)
+            ?? throw new InvalidOperationException($"batch {batchId} has no approvals");
+        return SubmitRegistrationConsumer.RegisterValidatorsCall(_provider.GetRequiredService<VaultChain>(), Manager, approved,
+            await Batches.ValidatorsAsync(batchId, CancellationToken.None));
+    }
+
+    /// <summary>A sender of the manager's registrations recording into the rig's database, through <paramref name="rpc"/> (the rig's node when null).</summary>
+    public RegistrationSender Sender(decimal maxFeeGwei = 100, ulong? chainId = null, EthRpcClient? rpc = null) =>
+        new(rpc ?? Rpc, Manager, chainId ?? Network.ChainId, new RegistrationTransactionStore(Db), SubmitRegistrationConsumer.Gwei(maxFeeGwei));
+
     public Task<IReadOnlyList<RegistrationAttempt>> AttemptsAsync(Guid batchId) => new RegistrationTransactionStore(Db).LiveAsync(batchId, CancellationToken.None);
 
     /// <summary>ValidatorRegistered events the vault emitted: one per validator of every registerValidators that went through.</summary>
