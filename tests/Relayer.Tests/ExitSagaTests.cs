@@ -15,10 +15,8 @@ public sealed class ExitSagaTests(RelayerEnvironment env) : IClassFixture<Relaye
         var cluster = new TestCluster();
         const ulong index = 11_001;
         var id = ExitId.For("mainnet", cluster.PublicKey, index);
-        await env.AnnounceAsync(cluster);
-        await env.Bus.Publish(TestCluster.Request((cluster, index)));
 
-        var collecting = await env.WaitForSagaAsync(id, r => r.CurrentState == "Collecting", "the saga collecting");
+        var collecting = await env.CollectingAsync(cluster, index);
         Assert.Equal(id, collecting.State.CorrelationId);
         Assert.Equal(cluster.PublicKey.ToString(), collecting.State.ValidatorPublicKey);
         Assert.Equal((long)index, collecting.State.ValidatorIndex);
@@ -107,9 +105,7 @@ public sealed class ExitSagaTests(RelayerEnvironment env) : IClassFixture<Relaye
         var cluster = new TestCluster();
         const ulong index = 11_501;
         var id = ExitId.For("mainnet", cluster.PublicKey, index);
-        await env.AnnounceAsync(cluster);
-        await env.Bus.Publish(TestCluster.Request((cluster, index)));
-        var collecting = await env.WaitForSagaAsync(id, r => r.CurrentState == "Collecting", "the saga collecting");
+        var collecting = await env.CollectingAsync(cluster, index);
         var current = collecting.State.ExpiresAt!.Value;
 
         // What a second publication of an earlier lifetime's timeout looks like.
@@ -177,9 +173,7 @@ public sealed class ExitSagaConcurrencyTests(TwoRelayers env) : IClassFixture<Tw
         var id = ExitId.For("mainnet", cluster.PublicKey, index);
         var consumed = new[] { new ShareCounter(), new ShareCounter() };
         for (var i = 0; i < 2; i++) env.RelayerAt(i).Services.GetRequiredService<IBus>().ConnectConsumeMessageObserver(consumed[i]);
-        await env.AnnounceAsync(cluster);
-        await env.Bus.Publish(TestCluster.Request((cluster, index)));
-        var opened = await env.WaitForSagaAsync(id, r => r.CurrentState == "Collecting", "the saga collecting");
+        var opened = await env.CollectingAsync(cluster, index);
 
         var shares = cluster.Shares.SelectMany(s => Enumerable.Repeat(cluster.Share(s.Id, index), copies)).ToList();
         await Task.WhenAll(shares.Select(s => env.Bus.Publish(s)));

@@ -39,6 +39,15 @@ public class RelayerEnvironment : IAsyncLifetime
         foreach (var share in cluster.Shares) await Bus.Publish(cluster.Announcement(share.Id));
     }
 
+    /// <summary>Announces the cluster, requests its validator's exit at <paramref name="index"/> and waits until the exit's saga collects shares.</summary>
+    public async Task<SagaRow> CollectingAsync(TestCluster cluster, ulong index)
+    {
+        await AnnounceAsync(cluster);
+        await Bus.Publish(TestCluster.Request((cluster, index)));
+        return await WaitForSagaAsync(DvtBus.Contracts.ExitId.For(TestCluster.Network.Name, cluster.PublicKey, index),
+            r => r.CurrentState == "Collecting", $"the exit of index {index} collecting");
+    }
+
     public async Task<DvtBus.Contracts.SignatureReady> WaitReadyAsync(TestCluster cluster, ulong index)
     {
         FullSignatures.Add(cluster.FullSignature(index));
