@@ -89,7 +89,7 @@ internal readonly struct Fp : IField<Fp>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Fp operator +(Fp a, Fp b)
+    public static Fp operator +(in Fp a, in Fp b)
     {
         ulong c = 0;
         ulong t0 = AddC(a.L0, b.L0, ref c), t1 = AddC(a.L1, b.L1, ref c), t2 = AddC(a.L2, b.L2, ref c);
@@ -112,7 +112,7 @@ internal readonly struct Fp : IField<Fp>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Fp operator -(Fp a, Fp b)
+    public static Fp operator -(in Fp a, in Fp b)
     {
         ulong br = 0;
         ulong t0 = SubB(a.L0, b.L0, ref br), t1 = SubB(a.L1, b.L1, ref br), t2 = SubB(a.L2, b.L2, ref br);
@@ -124,9 +124,9 @@ internal readonly struct Fp : IField<Fp>
         return new Fp(t0, t1, t2, t3, t4, t5);
     }
 
-    public static Fp operator -(Fp a) => Zero - a;
+    public static Fp operator -(in Fp a) => Zero - a;
 
-    public static Fp operator *(Fp a, Fp b)
+    public static Fp operator *(in Fp a, in Fp b)
     {
         ulong t0, t1, t2, t3, t4, t5, A, C, m;
         A = MulAdd(a.L0, b.L0, 0, 0, out t0);

@@ -29,7 +29,7 @@ internal readonly struct Fp12
     }
 
     /// <summary>Multiplication by a line value c0 + c1 v + c4 v w (the only non-zero slots of a Miller-loop line).</summary>
-    internal Fp12 MulBy014(Fp2 c0, Fp2 c1, Fp2 c4)
+    internal Fp12 MulBy014(in Fp2 c0, in Fp2 c1, in Fp2 c4)
     {
         var aa = C0.MulBy01(c0, c1);
         var bb = C1.MulBy1(c4);

@@ -20,11 +20,11 @@ internal readonly struct Fp2 : IField<Fp2>
 
     public bool IsZero => C0.IsZero & C1.IsZero;
 
-    public static Fp2 operator +(Fp2 a, Fp2 b) => new(a.C0 + b.C0, a.C1 + b.C1);
-    public static Fp2 operator -(Fp2 a, Fp2 b) => new(a.C0 - b.C0, a.C1 - b.C1);
-    public static Fp2 operator -(Fp2 a) => new(-a.C0, -a.C1);
+    public static Fp2 operator +(in Fp2 a, in Fp2 b) => new(a.C0 + b.C0, a.C1 + b.C1);
+    public static Fp2 operator -(in Fp2 a, in Fp2 b) => new(a.C0 - b.C0, a.C1 - b.C1);
+    public static Fp2 operator -(in Fp2 a) => new(-a.C0, -a.C1);
 
-    public static Fp2 operator *(Fp2 a, Fp2 b)
+    public static Fp2 operator *(in Fp2 a, in Fp2 b)
     {
         var aa = a.C0 * b.C0;
         var bb = a.C1 * b.C1;
@@ -32,7 +32,7 @@ internal readonly struct Fp2 : IField<Fp2>
         return new Fp2(aa - bb, cross - aa - bb);
     }
 
-    public static Fp2 operator *(Fp2 a, Fp b) => new(a.C0 * b, a.C1 * b);
+    public static Fp2 operator *(in Fp2 a, in Fp b) => new(a.C0 * b, a.C1 * b);
 
     public Fp2 Square()
     {

@@ -38,7 +38,7 @@ internal readonly struct Fp6
     internal Fp6 MulByV() => new(C2.MulByXi(), C0, C1);
 
     /// <summary>Multiplication by b0 + b1 v (a sparse line coefficient).</summary>
-    internal Fp6 MulBy01(Fp2 b0, Fp2 b1)
+    internal Fp6 MulBy01(in Fp2 b0, in Fp2 b1)
     {
         var aa = C0 * b0;
         var bb = C1 * b1;
@@ -49,7 +49,7 @@ internal readonly struct Fp6
     }
 
     /// <summary>Multiplication by b1 v.</summary>
-    internal Fp6 MulBy1(Fp2 b1) => new((C2 * b1).MulByXi(), C0 * b1, C1 * b1);
+    internal Fp6 MulBy1(in Fp2 b1) => new((C2 * b1).MulByXi(), C0 * b1, C1 * b1);
 
     /// <summary>The inverse; with publicValue the Fp inversion inside is the fast variable-time one.</summary>
     internal Fp6 Invert(bool publicValue = false)

@@ -8,10 +8,10 @@ internal interface IField<T> where T : unmanaged, IField<T>
 {
     static abstract T Zero { get; }
     static abstract T One { get; }
-    static abstract T operator +(T a, T b);
-    static abstract T operator -(T a, T b);
-    static abstract T operator -(T a);
-    static abstract T operator *(T a, T b);
+    static abstract T operator +(in T a, in T b);
+    static abstract T operator -(in T a, in T b);
+    static abstract T operator -(in T a);
+    static abstract T operator *(in T a, in T b);
     static abstract bool operator ==(T a, T b);
     static abstract bool operator !=(T a, T b);
     /// <summary>a where the mask is zero, b where it is all ones; no branch on the mask.</summary>

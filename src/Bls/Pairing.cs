@@ -48,11 +48,11 @@ internal static class Pairing
         return f.Conjugate();
     }
 
-    private static Fp12 Ell(Fp12 f, in Pair p, Fp2 c0, Fp2 c1, Fp2 c2) =>
+    private static Fp12 Ell(in Fp12 f, in Pair p, in Fp2 c0, in Fp2 c1, in Fp2 c2) =>
         f.MulBy014(c2, c1 * p.Px, c0 * p.Py);
 
     // Jacobian doubling of R with the tangent line at R, after Costello-Lange-Naehrig (eprint 2010/354, algorithm 26).
-    private static Fp12 DoublingStep(ref Pair s, Fp12 f)
+    private static Fp12 DoublingStep(ref Pair s, in Fp12 f)
     {
         var tmp0 = s.Rx.Square();
         var tmp1 = s.Ry.Square();
@@ -78,7 +78,7 @@ internal static class Pairing
     }
 
     // Mixed Jacobian-affine addition R + Q with the chord line (eprint 2010/354, algorithm 27).
-    private static Fp12 AdditionStep(ref Pair s, Fp12 f)
+    private static Fp12 AdditionStep(ref Pair s, in Fp12 f)
     {
         var zsquared = s.Rz.Square();
         var ysquared = s.Qy.Square();
@@ -107,7 +107,7 @@ internal static class Pairing
         return Ell(f, s, t10, t1, t9);
     }
 
-    private static (Fp2, Fp2) Fp4Square(Fp2 a, Fp2 b)
+    private static (Fp2, Fp2) Fp4Square(in Fp2 a, in Fp2 b)
     {
         var t0 = a.Square();
         var t1 = b.Square();
@@ -117,7 +117,7 @@ internal static class Pairing
     }
 
     /// <summary>Granger-Scott squaring, valid for elements of the cyclotomic subgroup (after the easy part).</summary>
-    internal static Fp12 CyclotomicSquare(Fp12 f)
+    internal static Fp12 CyclotomicSquare(in Fp12 f)
     {
         var z0 = f.C0.C0;
         var z4 = f.C0.C1;
@@ -149,7 +149,7 @@ internal static class Pairing
     }
 
     /// <summary>f^z for f in the cyclotomic subgroup (z negative, so the conjugate of f^|z|).</summary>
-    private static Fp12 CyclotomicExpByZ(Fp12 f)
+    private static Fp12 CyclotomicExpByZ(in Fp12 f)
     {
         var acc = Fp12.One;
         bool started = false;
@@ -168,7 +168,7 @@ internal static class Pairing
     /// in z of Hayashida, Hayasaka and Teruya (eprint 2020/875), which yields the cube; 3 is coprime to r,
     /// so "the product is 1" and equality between results mean the same as with the textbook exponent.
     /// </summary>
-    internal static Fp12 FinalExponentiation(Fp12 f)
+    internal static Fp12 FinalExponentiation(in Fp12 f)
     {
         var t0 = f.Conjugate();
         var t1 = f.Invert(publicValue: true);

@@ -24,7 +24,7 @@ internal readonly struct Point<F> where F : unmanaged, IField<F>
 
     internal Point<F> Negate() => new(X, -Y, Z);
 
-    public static Point<F> operator +(Point<F> p, Point<F> q)
+    public static Point<F> operator +(in Point<F> p, in Point<F> q)
     {
         F t0 = p.X * q.X, t1 = p.Y * q.Y, t2 = p.Z * q.Z;
         F t3 = (p.X + p.Y) * (q.X + q.Y);
@@ -54,7 +54,7 @@ internal readonly struct Point<F> where F : unmanaged, IField<F>
         return new Point<F>(x3, y3, z3);
     }
 
-    public static Point<F> operator -(Point<F> p, Point<F> q) => p + q.Negate();
+    public static Point<F> operator -(in Point<F> p, in Point<F> q) => p + q.Negate();
 
     internal Point<F> Double()
     {
