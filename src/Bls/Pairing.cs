@@ -120,36 +120,107 @@ internal static class Pairing
     internal static Fp12 CyclotomicSquare(in Fp12 f)
     {
         var z0 = f.C0.C0;
-        var z4 = f.C0.C1;
-        var z3 = f.C0.C2;
-        var z2 = f.C1.C0;
         var z1 = f.C1.C1;
-        var z5 = f.C1.C2;
-
         var (t0, t1) = Fp4Square(z0, z1);
         z0 = t0 - z0;
         z0 = z0 + z0 + t0;
         z1 = t1 + z1;
         z1 = z1 + z1 + t1;
-
-        (t0, t1) = Fp4Square(z2, z3);
-        var (t2, t3) = Fp4Square(z4, z5);
-        z4 = t0 - z4;
-        z4 = z4 + z4 + t0;
-        z5 = t1 + z5;
-        z5 = z5 + z5 + t1;
-
-        t0 = t3.MulByXi();
-        z2 = t0 + z2;
-        z2 = z2 + z2 + t0;
-        z3 = t2 - z3;
-        z3 = z3 + z3 + t2;
-
-        return new Fp12(new Fp6(z0, z4, z3), new Fp6(z2, z1, z5));
+        var g = new Compressed(f);
+        g.Square();
+        return new Fp12(new Fp6(z0, g.G4, g.G3), new Fp6(g.G2, z1, g.G5));
     }
 
-    /// <summary>f^z for f in the cyclotomic subgroup (z negative, so the conjugate of f^|z|).</summary>
-    private static Fp12 CyclotomicExpByZ(in Fp12 f)
+    /// <summary>
+    /// The four coefficients g2, g3, g4, g5 that determine an element of the cyclotomic subgroup, in the
+    /// basis 1, w, ..., w^5 (g0 + g2 w + g4 w^2 + g1 w^3 + g3 w^4 + g5 w^5, so g2 = C1.C0, g3 = C0.C2,
+    /// g4 = C0.C1, g5 = C1.C2). Squaring needs only these four (Karabina, eprint 2010/542): the same
+    /// formulas as Granger-Scott's for them, six Fp2 squarings instead of nine.
+    /// </summary>
+    private struct Compressed
+    {
+        internal Fp2 G2, G3, G4, G5;
+
+        internal Compressed(in Fp12 f)
+        {
+            G2 = f.C1.C0;
+            G3 = f.C0.C2;
+            G4 = f.C0.C1;
+            G5 = f.C1.C2;
+        }
+
+        internal void Square()
+        {
+            var (t0, t1) = Fp4Square(G2, G3);
+            var (t2, t3) = Fp4Square(G4, G5);
+            var g4 = t0 - G4;
+            G4 = g4 + g4 + t0;
+            var g5 = t1 + G5;
+            G5 = g5 + g5 + t1;
+            t0 = t3.MulByXi();
+            var g2 = t0 + G2;
+            G2 = g2 + g2 + t0;
+            var g3 = t2 - G3;
+            G3 = g3 + g3 + t2;
+        }
+
+        /// <summary>
+        /// The whole element, given 1 / (4 g2) (g2 must not be zero): g1 = (xi g5^2 + 3 g4^2 - 2 g3) / (4 g2)
+        /// and g0 = xi (2 g1^2 + g2 g5 - 3 g3 g4) + 1 (eprint 2010/542, theorem 3.1).
+        /// </summary>
+        internal readonly Fp12 Decompress(in Fp2 inverseOf4G2)
+        {
+            var g4Squared = G4.Square();
+            var g1 = (G5.Square().MulByXi() + g4Squared + g4Squared + g4Squared - G3 - G3) * inverseOf4G2;
+            var g3g4 = G3 * G4;
+            var g1Squared = g1.Square();
+            var g0 = (g1Squared + g1Squared + G2 * G5 - g3g4 - g3g4 - g3g4).MulByXi() + Fp2.One;
+            return new Fp12(new Fp6(g0, G4, G3), new Fp6(G2, g1, G5));
+        }
+    }
+
+    // The set bits of |z| = 0xd201000000010000, lowest first.
+    private static ReadOnlySpan<int> AbsZBits => [16, 48, 57, 60, 62, 63];
+
+    /// <summary>
+    /// f^z for f in the cyclotomic subgroup (z negative, so the conjugate of f^|z|): the product of the
+    /// f^(2^i) for the six set bits i of |z|, squared in compressed form and decompressed together with one
+    /// inversion (Montgomery's trick). Inputs are public, so the inversion is the variable-time one. If one
+    /// of those squares has g2 = 0 (the identity does), the plain square-and-multiply takes over.
+    /// </summary>
+    internal static Fp12 CyclotomicExpByZ(in Fp12 f)
+    {
+        Span<Compressed> powers = stackalloc Compressed[6];
+        var g = new Compressed(f);
+        for (int i = 1, next = 0; i <= 63; i++)
+        {
+            g.Square();
+            if (i == AbsZBits[next]) powers[next++] = g;
+        }
+        // Montgomery's trick: one inversion for the six denominators 4 g2.
+        Span<Fp2> prefix = stackalloc Fp2[6];
+        var running = Fp2.One;
+        for (int k = 0; k < 6; k++)
+        {
+            var fourG2 = powers[k].G2.Double().Double();
+            if (fourG2.IsZero) return CyclotomicExpByZSquareAndMultiply(f);
+            prefix[k] = running;
+            running *= fourG2;
+        }
+        var inverse = running.InvertPublic();
+        Fp12 acc = default;
+        for (int k = 5; k >= 0; k--)
+        {
+            var fourG2 = powers[k].G2.Double().Double();
+            var term = powers[k].Decompress(inverse * prefix[k]);
+            inverse *= fourG2;
+            acc = k == 5 ? term : acc * term;
+        }
+        return acc.Conjugate();
+    }
+
+    /// <summary>f^z by Granger-Scott squarings and multiplications, for the cases compression cannot take.</summary>
+    internal static Fp12 CyclotomicExpByZSquareAndMultiply(in Fp12 f)
     {
         var acc = Fp12.One;
         bool started = false;

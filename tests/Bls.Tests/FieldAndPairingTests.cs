@@ -87,6 +87,31 @@ public class FieldAndPairingTests
         Assert.Equal(easy.Square(), Pairing.CyclotomicSquare(easy));
     }
 
+    [Fact]
+    public void Compressed_squaring_exponentiation_by_z_matches_square_and_multiply()
+    {
+        var z = new BigInteger(G1.AbsZ);
+        var ps = new[] { G1.Generator, G1.Generator.Double(), G1.Generator.MulPublic(Fr.Random()) };
+        var qs = new[] { G2.Generator, G2.Generator.MulPublic(Fr.Random()), G2.Generator.Double() };
+        for (int i = 0; i < ps.Length; i++)
+        {
+            var easy = EasyPart(Pairing.MillerLoop([ps[i]], [qs[i]]));
+            var compressed = Pairing.CyclotomicExpByZ(easy);
+            Assert.Equal(Pairing.CyclotomicExpByZSquareAndMultiply(easy), compressed);
+            // z is negative: f^z is the conjugate (the inverse, in the cyclotomic subgroup) of f^|z|.
+            Assert.Equal(Pow(easy, z).Conjugate(), compressed);
+        }
+        // The identity has g2 = 0 in every square, which compression cannot invert: the square-and-multiply
+        // path answers (a pairing product whose pairs are all skipped ends here).
+        Assert.True(Pairing.CyclotomicExpByZ(Fp12.One).IsOne);
+    }
+
+    private static Fp12 EasyPart(Fp12 f)
+    {
+        var easy = f.Conjugate() * f.Invert();
+        return easy.Frobenius().Frobenius() * easy;
+    }
+
     private static Fp12 Pow(Fp12 f, BigInteger e)
     {
         var r = Fp12.One;
