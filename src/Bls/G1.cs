@@ -36,13 +36,13 @@ internal static class G1
     /// </summary>
     internal static Point<Fp> MulSecret(Point<Fp> p, Fr k)
     {
-        Span<Point<Fp>> tables = stackalloc Point<Fp>[32];
+        Span<Point<Fp>> tables = stackalloc Point<Fp>[2 * Point<Fp>.TableSize];
         Span<ulong> halves = stackalloc ulong[4];
         try
         {
             Point<Fp>.SplitByZSquared(k.ToCanonical(), halves);
-            Point<Fp>.FillMultiples(tables[..16], p);
-            Point<Fp>.FillMultiples(tables[16..], Sigma(p, Beta).Negate());
+            Point<Fp>.FillMultiples(tables[..Point<Fp>.TableSize], p);
+            Point<Fp>.FillMultiples(tables[Point<Fp>.TableSize..], Sigma(p, Beta).Negate());
             return Point<Fp>.SumOfMultiples(tables, halves, limbsEach: 2);
         }
         finally

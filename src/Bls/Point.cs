@@ -223,32 +223,80 @@ internal readonly struct Point<F> where F : unmanaged, IField<F>
         return MulPublic([c.L0, c.L1, c.L2, c.L3]);
     }
 
-    /// <summary>table[i] = [i] p for i = 0 .. table.Length - 1.</summary>
+    /// <summary>The entries of one table for <see cref="SumOfMultiples"/>: [0] B .. [16] B.</summary>
+    internal const int TableSize = 17;
+
+    /// <summary>table[i] = [i] p for i = 0 .. table.Length - 1: doublings for the even entries, as they cost less.</summary>
     internal static void FillMultiples(Span<Point<F>> table, Point<F> p)
     {
         table[0] = Identity;
-        for (int i = 1; i < table.Length; i++) table[i] = table[i - 1] + p;
+        if (table.Length > 1) table[1] = p;
+        for (int i = 2; i < table.Length; i++) table[i] = (i & 1) == 0 ? table[i / 2].Double() : table[i - 1] + p;
     }
 
     /// <summary>
-    /// Constant time: the sum of [k_j] B_j for tables[16 j .. 16 j + 15] = [0 .. 15] B_j (see
+    /// Constant time: the sum of [k_j] B_j for tables[17 j .. 17 j + 16] = [0 .. 16] B_j (see
     /// <see cref="FillMultiples"/>), with k_j the <paramref name="limbsEach"/> little-endian limbs at
-    /// scalars[j limbsEach ..]. All scalars walk the same fixed 4-bit windows under one run of doublings;
-    /// every table entry is read and masked on each step, and the formulas are complete, so neither the
-    /// identity nor a doubling needs a branch.
+    /// scalars[j limbsEach ..]. Each k_j is recoded into signed 5-bit digits in [-15, 16] (one more window
+    /// than the bits need, for the last carry), and all of them walk the same windows under one run of
+    /// doublings. Every step reads all 17 entries of each table and keeps one with masks, then negates it with
+    /// a mask; the formulas are complete, so neither the identity nor a doubling needs a branch.
     /// </summary>
     internal static Point<F> SumOfMultiples(ReadOnlySpan<Point<F>> tables, ReadOnlySpan<ulong> scalars, int limbsEach)
     {
-        int count = tables.Length / 16;
-        var acc = Identity;
-        for (int w = 16 * limbsEach - 1; w >= 0; w--)
+        int count = tables.Length / TableSize;
+        int windows = 64 * limbsEach / 5 + 1;
+        int cells = count * windows;
+        Span<ulong> magnitudes = cells <= 256 ? stackalloc ulong[cells] : new ulong[cells];
+        Span<ulong> negative = cells <= 256 ? stackalloc ulong[cells] : new ulong[cells];
+        try
         {
-            acc = acc.Double().Double().Double().Double();
-            int shift = 4 * (w % 16);
             for (int j = 0; j < count; j++)
-                acc += Pick(tables.Slice(16 * j, 16), (scalars[j * limbsEach + w / 16] >> shift) & 0xF);
+                Recode(scalars.Slice(j * limbsEach, limbsEach), magnitudes.Slice(j * windows, windows), negative.Slice(j * windows, windows));
+            var acc = Identity;
+            for (int w = windows - 1; w >= 0; w--)
+            {
+                if (w != windows - 1) acc = acc.Double().Double().Double().Double().Double();
+                for (int j = 0; j < count; j++)
+                {
+                    var pick = Pick(tables.Slice(TableSize * j, TableSize), magnitudes[j * windows + w]);
+                    acc += new Point<F>(pick.X, F.Select(pick.Y, -pick.Y, negative[j * windows + w]), pick.Z);
+                }
+            }
+            return acc;
         }
-        return acc;
+        finally
+        {
+            magnitudes.Clear();
+            negative.Clear();
+        }
+    }
+
+    /// <summary>
+    /// k = sum of d_w 2^(5 w) with d_w in [-15, 16], written as |d_w| and an all-ones mask where d_w &lt; 0.
+    /// Window positions are public; the digits are computed with arithmetic only (no branch on k).
+    /// </summary>
+    internal static void Recode(ReadOnlySpan<ulong> k, Span<ulong> magnitudes, Span<ulong> negative)
+    {
+        ulong carry = 0;
+        for (int w = 0; w < magnitudes.Length; w++)
+        {
+            ulong d = Bits5(k, 5 * w) + carry;
+            carry = (16 - d) >> 63; // 1 when d > 16
+            ulong digit = d - (carry << 5); // d or d - 32, as two's complement
+            ulong mask = 0UL - (digit >> 63);
+            magnitudes[w] = (digit ^ mask) - mask;
+            negative[w] = mask;
+        }
+    }
+
+    private static ulong Bits5(ReadOnlySpan<ulong> k, int start)
+    {
+        int limb = start / 64, shift = start % 64;
+        if (limb >= k.Length) return 0;
+        ulong v = k[limb] >> shift;
+        if (shift > 59 && limb + 1 < k.Length) v |= k[limb + 1] << (64 - shift);
+        return v & 31;
     }
 
     /// <summary>table[index] read in constant time: every entry is read and all but one masked away.</summary>

@@ -120,6 +120,44 @@ public class GlsDecompositionTests
 
 public class MultiScalarTests
 {
+    /// <summary>The signed 5-bit digits recompose to the scalar, stay in [-15, 16], and the top one never carries out.</summary>
+    [Fact]
+    public void Signed_window_digits_recompose_every_scalar()
+    {
+        var rng = new Random(5);
+        var cases = new List<ulong[]>
+        {
+            new ulong[] { 0 }, new ulong[] { ulong.MaxValue }, new ulong[] { 0x8421084210842108 }, new ulong[] { 0x7bdef7bdef7bdef7 },
+            new ulong[] { 0, 0 }, new ulong[] { ulong.MaxValue, ulong.MaxValue }, new ulong[] { 0x1111111111111111, 0xffffffffffffffff },
+        };
+        for (int i = 0; i < 200; i++) cases.Add([(ulong)rng.NextInt64() ^ ((ulong)rng.Next() << 40), (ulong)rng.NextInt64() * 3]);
+        for (int i = 0; i < 200; i++) cases.Add([(ulong)rng.NextInt64() * 5]);
+        foreach (var k in cases)
+        {
+            int windows = 64 * k.Length / 5 + 1;
+            var magnitudes = new ulong[windows];
+            var negative = new ulong[windows];
+            Point<Fp>.Recode(k, magnitudes, negative);
+            BigInteger sum = 0, expected = 0;
+            for (int w = windows - 1; w >= 0; w--)
+            {
+                Assert.True(magnitudes[w] <= 16 && (negative[w] == 0 || negative[w] == ulong.MaxValue));
+                Assert.False(negative[w] != 0 && magnitudes[w] == 16, "only +16 is a digit");
+                sum = sum * 32 + (negative[w] != 0 ? -(BigInteger)magnitudes[w] : magnitudes[w]);
+            }
+            for (int l = k.Length - 1; l >= 0; l--) expected = (expected << 64) + k[l];
+            Assert.Equal(expected, sum);
+        }
+    }
+
+    [Fact]
+    public void G1_constant_time_multiplication_matches_double_and_add()
+    {
+        var p = G1.Generator.MulPublic(Fr.Random());
+        foreach (var k in new[] { Fr.Zero, Fr.One, -Fr.One, Fr.Random(), Fr.Random(), Fr.Random() })
+            Assert.True(G1.MulSecret(p, k).Equals(p.MulPublic(k)));
+    }
+
     /// <summary>One run of doublings for many products gives the sum of the products one by one.</summary>
     [Theory]
     [InlineData(1)]
