@@ -105,9 +105,10 @@ export ERL_EPMD_ADDRESS=127.0.0.1
 export ERL_EPMD_PORT='$epmd_port'
 ENV
 
-  if ! rabbitmq_cli "$base" rabbitmq-plugins enable --offline rabbitmq_management \
+  # The shovel plugins are what the README's recovery of _error queues uses ("Move messages").
+  if ! rabbitmq_cli "$base" rabbitmq-plugins enable --offline rabbitmq_management rabbitmq_shovel rabbitmq_shovel_management \
     >"$dir/log/plugins.out" 2>&1; then
-    dvt_log "could not enable the management plugin"
+    dvt_log "could not enable the management and shovel plugins"
     _rabbitmq_show_logs "$base"
     return 1
   fi
