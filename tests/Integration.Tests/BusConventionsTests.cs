@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using DvtBus.Contracts;
@@ -15,7 +16,8 @@ namespace DvtBus.Integration.Tests;
 
 /// <summary>
 /// An operator, a relayer and two sidecars on one real broker, wired the way the daemons are:
-/// the request fans out to every daemon's own durable, kebab-case queue.
+/// the request fans out to every daemon's own durable, kebab-case queue, and a message that failed into
+/// its error queue can be moved back.
 /// </summary>
 public sealed class BusConventionsTests : IAsyncLifetime
 {
@@ -43,14 +45,7 @@ public sealed class BusConventionsTests : IAsyncLifetime
         await StartAsync("operator", listens: false);
         var operatorBus = _hosts[^1].Services.GetRequiredService<IBus>();
 
-        var request = new ExitRequested
-        {
-            BatchId = Guid.NewGuid(),
-            Network = "hoodi",
-            Vault = Address.Parse("0x" + new string('a', 40)),
-            Validators = [new RequestedExit(BlsPublicKey.From(Enumerable.Range(0, 48).Select(i => (byte)i).ToArray()), 42)],
-            RequestedAt = DateTimeOffset.UtcNow,
-        };
+        var request = SampleRequest();
         await operatorBus.Publish(request);
 
         foreach (var inbox in new[] { relayer, sidecarA, sidecarB })
@@ -82,6 +77,72 @@ public sealed class BusConventionsTests : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// The README's recovery after an outage longer than the retries: a message that failed into its
+    /// <c>_error</c> queue is moved back with the shovel plugins once the cause is fixed (what "Move messages"
+    /// on the queue's page does, here through the same management API), and the consumer takes it once.
+    /// </summary>
+    [Fact]
+    public async Task A_message_moved_back_from_its_error_queue_is_consumed_once_the_cause_is_fixed()
+    {
+        // This consumer has no retry policy: a failure goes to the error queue at once, as one does after the
+        // daemons' retries run out.
+        var relayer = await StartAsync("relayer", listens: true);
+        relayer.Refusing = true;
+        var request = SampleRequest();
+        await _hosts[^1].Services.GetRequiredService<IBus>().Publish(request);
+        await UntilAsync(async () => await TestServices.ErrorQueueDepthAsync(_vhost) == 1, "the failed message in the error queue");
+        Assert.Equal(1, relayer.Refused);
+        Assert.Equal(0, relayer.Count);
+
+        relayer.Refusing = false;
+        using var management = TestServices.Management();
+        var vhost = Uri.EscapeDataString(_vhost);
+        var local = "amqp:///" + vhost;
+        var move = new Dictionary<string, object>
+        {
+            ["src-protocol"] = "amqp091",
+            ["src-uri"] = local,
+            ["src-queue"] = "relayer-exit-requested_error",
+            ["src-delete-after"] = "queue-length",
+            ["dest-protocol"] = "amqp091",
+            ["dest-uri"] = local,
+            ["dest-queue"] = "relayer-exit-requested",
+            ["ack-mode"] = "on-confirm",
+        };
+        var created = await management.PutAsJsonAsync($"api/parameters/shovel/{vhost}/move-back", new { value = move });
+        Assert.True(created.IsSuccessStatusCode, $"creating the shovel: {created.StatusCode} {await created.Content.ReadAsStringAsync()}");
+
+        var consumed = await relayer.NextAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(request.BatchId, consumed.BatchId);
+        Assert.Equal(request.Validators[0], consumed.Validators[0]);
+        await UntilAsync(async () => await TestServices.ErrorQueueDepthAsync(_vhost) == 0, "an empty error queue");
+        // "queue-length" removes the shovel once it has moved what the queue held.
+        await UntilAsync(async () => (await management.GetAsync($"api/parameters/shovel/{vhost}/move-back")).StatusCode == HttpStatusCode.NotFound,
+            "the shovel to remove itself");
+        Assert.Equal(1, relayer.Count);
+        Assert.Equal(1, relayer.Refused);
+    }
+
+    private static ExitRequested SampleRequest() => new()
+    {
+        BatchId = Guid.NewGuid(),
+        Network = "hoodi",
+        Vault = Address.Parse("0x" + new string('a', 40)),
+        Validators = [new RequestedExit(BlsPublicKey.From(Enumerable.Range(0, 48).Select(i => (byte)i).ToArray()), 42)],
+        RequestedAt = DateTimeOffset.UtcNow,
+    };
+
+    private static async Task UntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"waited 60 s for {what}");
+            await Task.Delay(250);
+        }
+    }
+
     private async Task<Inbox> StartAsync(string daemon, bool listens)
     {
         var inbox = new Inbox();
@@ -102,8 +163,16 @@ public sealed class BusConventionsTests : IAsyncLifetime
     {
         private readonly BlockingCollection<ExitRequested> _messages = [];
         private int _count;
+        private int _refused;
+
+        /// <summary>While set, the consumer throws (its cause of failure is "away").</summary>
+        public volatile bool Refusing;
 
         public int Count => _count;
+
+        public int Refused => _refused;
+
+        public void Refuse() => Interlocked.Increment(ref _refused);
 
         public void Add(ExitRequested message)
         {
@@ -119,6 +188,11 @@ public sealed class BusConventionsTests : IAsyncLifetime
     {
         public Task Consume(ConsumeContext<ExitRequested> context)
         {
+            if (inbox.Refusing)
+            {
+                inbox.Refuse();
+                throw new InvalidOperationException("the database is away (test)");
+            }
             inbox.Add(context.Message);
             return Task.CompletedTask;
         }
