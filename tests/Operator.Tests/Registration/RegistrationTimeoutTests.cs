@@ -136,7 +136,8 @@ public sealed class RegistrationTimeoutTests
         await SagaRig.WaitUntilAsync(() => oracles.Requests == 2, "the oracles were not asked again");
         oracles.Release.SetResult();
 
-        Assert.True(await rig.Harness.Published.Any<Fault<CollectOracleApprovals>>());
+        // Polled: Published.Any gives up at the harness's first quiet moment, which a loaded machine reaches early.
+        await SagaRig.WaitUntilAsync(() => rig.Harness.Published.Select<Fault<CollectOracleApprovals>>().Any(), "the first request's fault was not published");
         var saga = await rig.SettledAsync(batchId);
         Assert.Equal(rig.Machine.ApprovalsRequested.Name, saga.CurrentState);
         Assert.Null(saga.Failure);
