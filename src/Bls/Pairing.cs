@@ -179,42 +179,40 @@ internal static class Pairing
         }
     }
 
-    // The set bits of |z| = 0xd201000000010000, lowest first.
-    private static ReadOnlySpan<int> AbsZBits => [16, 48, 57, 60, 62, 63];
-
     /// <summary>
     /// f^z for f in the cyclotomic subgroup (z negative, so the conjugate of f^|z|): the product of the
-    /// f^(2^i) for the six set bits i of |z|, squared in compressed form and decompressed together with one
+    /// f^(2^i) for the set bits i of |z|, squared in compressed form and decompressed together with one
     /// inversion (Montgomery's trick). Inputs are public, so the inversion is the variable-time one. If one
     /// of those squares has g2 = 0 (the identity does), the plain square-and-multiply takes over.
     /// </summary>
     internal static Fp12 CyclotomicExpByZ(in Fp12 f)
     {
-        Span<Compressed> powers = stackalloc Compressed[6];
+        // One power per set bit of |z|; bit 0 is clear, so every power is a square of f at least once.
+        int count = System.Numerics.BitOperations.PopCount(G1.AbsZ);
+        Span<Compressed> powers = stackalloc Compressed[count];
         var g = new Compressed(f);
-        for (int i = 1, next = 0; i <= 63; i++)
+        for (int i = 1, next = 0; i < 64; i++)
         {
             g.Square();
-            if (i == AbsZBits[next]) powers[next++] = g;
+            if (((G1.AbsZ >> i) & 1) != 0) powers[next++] = g;
         }
-        // Montgomery's trick: one inversion for the six denominators 4 g2.
-        Span<Fp2> prefix = stackalloc Fp2[6];
+        // Montgomery's trick: one inversion for the denominators 4 g2.
+        Span<Fp2> denominators = stackalloc Fp2[count];
+        Span<Fp2> prefix = stackalloc Fp2[count];
         var running = Fp2.One;
-        for (int k = 0; k < 6; k++)
+        for (int k = 0; k < count; k++)
         {
-            var fourG2 = powers[k].G2.Double().Double();
-            if (fourG2.IsZero) return CyclotomicExpByZSquareAndMultiply(f);
+            denominators[k] = powers[k].G2.Double().Double();
+            if (denominators[k].IsZero) return CyclotomicExpByZSquareAndMultiply(f);
             prefix[k] = running;
-            running *= fourG2;
+            running *= denominators[k];
         }
         var inverse = running.InvertPublic();
-        Fp12 acc = default;
-        for (int k = 5; k >= 0; k--)
+        var acc = powers[count - 1].Decompress(inverse * prefix[count - 1]);
+        for (int k = count - 2; k >= 0; k--)
         {
-            var fourG2 = powers[k].G2.Double().Double();
-            var term = powers[k].Decompress(inverse * prefix[k]);
-            inverse *= fourG2;
-            acc = k == 5 ? term : acc * term;
+            inverse *= denominators[k + 1];
+            acc *= powers[k].Decompress(inverse * prefix[k]);
         }
         return acc.Conjugate();
     }

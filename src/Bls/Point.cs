@@ -245,7 +245,7 @@ internal readonly struct Point<F> where F : unmanaged, IField<F>
     internal static Point<F> SumOfMultiples(ReadOnlySpan<Point<F>> tables, ReadOnlySpan<ulong> scalars, int limbsEach)
     {
         int count = tables.Length / TableSize;
-        int windows = 64 * limbsEach / 5 + 1;
+        int windows = SignedWindows(limbsEach);
         int cells = count * windows;
         Span<ulong> magnitudes = cells <= 256 ? stackalloc ulong[cells] : new ulong[cells];
         Span<ulong> negative = cells <= 256 ? stackalloc ulong[cells] : new ulong[cells];
@@ -271,6 +271,9 @@ internal readonly struct Point<F> where F : unmanaged, IField<F>
             negative.Clear();
         }
     }
+
+    /// <summary>How many signed 5-bit digits <see cref="Recode"/> writes for a scalar of that many limbs: one past the bits, for the last carry.</summary>
+    internal static int SignedWindows(int limbsEach) => 64 * limbsEach / 5 + 1;
 
     /// <summary>
     /// k = sum of d_w 2^(5 w) with d_w in [-15, 16], written as |d_w| and an all-ones mask where d_w &lt; 0.

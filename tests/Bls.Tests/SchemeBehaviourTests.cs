@@ -58,6 +58,10 @@ public class SchemeBehaviourTests
         Assert.True(G2.MulSecret(G2.Generator, Fr.Zero).IsIdentity);
         Assert.True(G1.MulSecret(G1.Generator, Fr.One).Equals(G1.Generator));
         Assert.True(G1.MulSecret(G1.Generator, -Fr.One).Equals(G1.Generator.Negate()));
+        // Any point, not only the generator, and the scalars at the ends of the signed digits.
+        var p = G1.Generator.MulPublic(Fr.Random());
+        foreach (var k in new[] { Fr.Zero, Fr.One, -Fr.One, Fr.Random(), Fr.Random(), Fr.Random() })
+            Assert.True(G1.MulSecret(p, k).Equals(p.MulPublic(k)));
     }
 
     [Theory]
