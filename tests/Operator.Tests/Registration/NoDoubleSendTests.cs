@@ -120,7 +120,7 @@ public sealed class NoDoubleSendTests(AnvilNode anvil) : IClassFixture<AnvilNode
         await rig.ApproveAsync(batch);
         var ct = CancellationToken.None;
         var call = await rig.RegisterValidatorsCallAsync(batch);
-        var store = new RegistrationTransactionStore(rig.Db);
+        var store = rig.Store;
         await rig.SetAutomineAsync(false);
         try
         {

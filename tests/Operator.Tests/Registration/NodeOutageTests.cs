@@ -148,7 +148,7 @@ public sealed class NodeOutageTests(AnvilNode anvil) : IClassFixture<AnvilNode>
             "the batch to show the transaction it sent: " + rig.Faults());
         var waiting = Assert.Single(await rig.Batches.ListAsync(10, CancellationToken.None));
         Assert.Equal((BatchStates.Registering, null, null), (waiting.State, waiting.FinishedAt, waiting.Failure));
-        Assert.Equal([sent.Hash], await new RegistrationTransactionStore(rig.Db).SentAsync(batch, CancellationToken.None));
+        Assert.Equal([sent.Hash], await rig.Store.SentAsync(batch, CancellationToken.None));
         Assert.DoesNotContain(rig.Log.Of<RegistrationFailed>(), f => f.BatchId == batch);
     }
 

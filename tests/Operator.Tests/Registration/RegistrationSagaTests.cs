@@ -165,9 +165,7 @@ public sealed class RegistrationSagaTests
 
         // Not ReadyForApprovalsAsync: the batch passes through ApprovalsRequested on its way to Failed, and on a
         // loaded machine a poll for that state can come after it has left. The reason below shows the request went out.
-        var batchId = await rig.AcceptAsync();
-        await rig.CollectedAsync(batchId, 0, 7);
-        await rig.CollectedAsync(batchId, 1, 8);
+        var batchId = await ExitSignaturesCollectedAsync(rig);
 
         Assert.NotNull(await rig.Saga.Exists(batchId, m => m.Failed));
         await rig.SettledAsync(batchId);
@@ -179,10 +177,17 @@ public sealed class RegistrationSagaTests
 
     private static async Task<Guid> ReadyForApprovalsAsync(SagaRig rig)
     {
+        var batchId = await ExitSignaturesCollectedAsync(rig);
+        Assert.NotNull(await rig.Saga.Exists(batchId, m => m.ApprovalsRequested));
+        return batchId;
+    }
+
+    /// <summary>A batch of two accepted, and both validators' exit signatures reported collected.</summary>
+    private static async Task<Guid> ExitSignaturesCollectedAsync(SagaRig rig)
+    {
         var batchId = await rig.AcceptAsync();
         await rig.CollectedAsync(batchId, 0, 7);
         await rig.CollectedAsync(batchId, 1, 8);
-        Assert.NotNull(await rig.Saga.Exists(batchId, m => m.ApprovalsRequested));
         return batchId;
     }
 }

@@ -82,12 +82,8 @@ public sealed class SagaRig : IAsyncDisposable
             Validators = Keys.Take(validators).ToList(),
         });
         // Polled rather than Published.Any, which gives up at the first quiet moment, before a loaded machine published it.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!Harness.Published.Select<ExitRequested>().Any(m => m.Context.Message.BatchId == batchId))
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"no ExitRequested for batch {batchId}");
-            await Task.Delay(20);
-        }
+        await WaitUntilAsync(() => Harness.Published.Select<ExitRequested>().Any(m => m.Context.Message.BatchId == batchId),
+            $"no ExitRequested for batch {batchId}");
         // Arming the stage timeout is the acceptance's last step.
         await WaitUntilAsync(() => Armed.Changes(batchId) > 0, $"no timeout armed for batch {batchId}");
         return batchId;

@@ -65,6 +65,9 @@ public sealed class RegistrationRig : IAsyncDisposable
     public ITestHarness Harness { get; private set; } = null!;
     public IServiceProvider Services => _provider;
     public BatchStore Batches => _provider.GetRequiredService<BatchStore>();
+
+    /// <summary>The operator's record of registration transactions (the one its consumers use).</summary>
+    public RegistrationTransactionStore Store => _provider.GetRequiredService<RegistrationTransactionStore>();
     public EthRpcClient Rpc => _provider.GetRequiredService<EthRpcClient>();
 
     /// <param name="name">Makes the rig's keys (manager, oracles, validators) its own.</param>
@@ -175,9 +178,9 @@ public sealed class RegistrationRig : IAsyncDisposable
 
     /// <summary>A sender of the manager's registrations recording into the rig's database, through <paramref name="rpc"/> (the rig's node when null).</summary>
     public RegistrationSender Sender(decimal maxFeeGwei = 100, ulong? chainId = null, EthRpcClient? rpc = null) =>
-        new(rpc ?? Rpc, Manager, chainId ?? Network.ChainId, new RegistrationTransactionStore(Db), SubmitRegistrationConsumer.Gwei(maxFeeGwei));
+        new(rpc ?? Rpc, Manager, chainId ?? Network.ChainId, Store, SubmitRegistrationConsumer.Gwei(maxFeeGwei));
 
-    public Task<IReadOnlyList<RegistrationAttempt>> AttemptsAsync(Guid batchId) => new RegistrationTransactionStore(Db).LiveAsync(batchId, CancellationToken.None);
+    public Task<IReadOnlyList<RegistrationAttempt>> AttemptsAsync(Guid batchId) => Store.LiveAsync(batchId, CancellationToken.None);
 
     /// <summary>ValidatorRegistered events the vault emitted: one per validator of every registerValidators that went through.</summary>
     public async Task<int> VaultRegistrationsAsync() =>
