@@ -15,6 +15,13 @@ public static class DaemonHost
     /// <summary>Exit code for a bad setting (sysexits EX_CONFIG): systemd shows it, and it is not retried blindly.</summary>
     public const int ConfigurationError = 78;
 
+    /// <summary>
+    /// Exit code when one of the daemon's background services failed and so stopped it (sysexits EX_SOFTWARE): the
+    /// host itself stops cleanly then, and without it the process would exit 0, which a supervisor restarting only on
+    /// failure (docker compose's <c>on-failure</c>) takes for a deliberate stop.
+    /// </summary>
+    public const int BackgroundServiceFailed = 70;
+
     public static WebApplicationBuilder CreateBuilder(string daemon, string[] args)
     {
         // appsettings.json sits beside the daemon's assembly; systemd and scripts start it from anywhere.
@@ -59,14 +66,22 @@ public static class DaemonHost
 
     /// <summary>
     /// Runs until stopped. A bad setting or an unreachable dependency at start-up ends the process with
-    /// one line on stderr naming what to fix, before the daemon ever reports ready.
+    /// one line on stderr naming what to fix, before the daemon ever reports ready. A background service
+    /// that fails stops the daemon with <see cref="BackgroundServiceFailed"/> and a line naming it.
     /// </summary>
     public static async Task<int> RunDaemonAsync(this WebApplication app, string daemon)
     {
+        // Taken once every service has started (resolving them earlier would run their constructors before the
+        // settings are validated); after the run the container is disposed, but their tasks still tell.
+        IReadOnlyList<BackgroundService> background = [];
+        app.Lifetime.ApplicationStarted.Register(() => background = app.Services.GetServices<IHostedService>().OfType<BackgroundService>().ToList());
         try
         {
             await app.RunAsync();
-            return 0;
+            if (background.FirstOrDefault(s => s.ExecuteTask is { IsFaulted: true }) is not { } failed) return 0;
+            await Console.Error.WriteLineAsync(
+                $"{daemon}: stopped because {failed.GetType().Name} failed: {FirstLine(failed.ExecuteTask!.Exception!.InnerException ?? failed.ExecuteTask.Exception)}");
+            return BackgroundServiceFailed;
         }
         catch (Exception e) when (ValidationFailures(e) is { Count: > 0 } failures)
         {

@@ -76,6 +76,33 @@ public sealed class DaemonStartupTests
         }
     }
 
+    /// <summary>
+    /// A background service that fails stops the host cleanly; the daemon must still exit non-zero, or a supervisor
+    /// restarting on failure only (docker compose's on-failure) leaves it down. A stop asked for exits 0.
+    /// </summary>
+    [Theory]
+    [InlineData(true, DaemonHost.BackgroundServiceFailed)]
+    [InlineData(false, 0)]
+    public async Task Daemon_whose_background_service_fails_exits_non_zero_and_a_requested_stop_exits_zero(bool fail, int expected)
+    {
+        var builder = DaemonHost.CreateBuilder("probe", []);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Services.AddHostedService(sp => new Ending(fail, sp.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>()));
+        await using var app = builder.Build();
+
+        Assert.Equal(expected, await app.RunDaemonAsync("probe").WaitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    private sealed class Ending(bool fail, Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime) : Microsoft.Extensions.Hosting.BackgroundService
+    {
+        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+        {
+            await Task.Delay(200, stoppingToken);
+            if (fail) throw new InvalidOperationException("the deposit scanner lost its database");
+            lifetime.StopApplication();
+        }
+    }
+
     [Fact]
     public async Task Health_and_metrics_endpoints_answer_once_the_bus_is_up()
     {
