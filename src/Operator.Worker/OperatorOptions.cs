@@ -52,6 +52,13 @@ public sealed class OperatorOptions
     public TimeSpan StuckAfter { get; set; } = TimeSpan.FromMinutes(3);
 
     /// <summary>
+    /// The longest one delivery of the submission command is held while its transaction waits to be mined. Then the
+    /// command is published again and the next delivery goes on waiting (and replacing): RabbitMQ closes the channel
+    /// of a delivery unacknowledged for its <c>consumer_timeout</c> (30 minutes by default) and hands it out again.
+    /// </summary>
+    public TimeSpan SubmissionHold { get; set; } = TimeSpan.FromMinutes(20);
+
+    /// <summary>
     /// The most a registration transaction may pay per gas, in gwei: the first transaction's max fee is
     /// capped to it, and a stuck one is not replaced once the raised fees would pass it (it keeps waiting).
     /// </summary>
@@ -117,6 +124,11 @@ internal sealed class OperatorOptionsValidator : IValidateOptions<OperatorOption
         if (!File.Exists(o.ManagerKeystore)) failures.Add("Operator:ManagerKeystore must name the validators manager's keystore v3 file");
         if (!File.Exists(o.ManagerPasswordFile)) failures.Add("Operator:ManagerPasswordFile must name the keystore's password file");
         if (o.StuckAfter < TimeSpan.FromSeconds(1)) failures.Add("Operator:StuckAfter must be at least a second");
+        if (o.SubmissionHold < TimeSpan.FromSeconds(1) || o.SubmissionHold >= TimeSpan.FromMinutes(30))
+            failures.Add($"Operator:SubmissionHold {o.SubmissionHold} must be at least a second and under 30 minutes (RabbitMQ's default consumer_timeout)");
+        else if (o.SubmissionHold <= o.StuckAfter)
+            failures.Add($"Operator:SubmissionHold {o.SubmissionHold} must be longer than Operator:StuckAfter {o.StuckAfter}, " +
+                "or no delivery would wait long enough to replace a stuck transaction");
         if (o.MaxFeePerGasGwei is <= 0 or > 100_000) failures.Add($"Operator:MaxFeePerGasGwei {o.MaxFeePerGasGwei} must be above 0 and at most 100000");
         if (o.Confirmations is < 1 or > 64) failures.Add($"Operator:Confirmations {o.Confirmations} must be 1 to 64");
         if (o.ShareCollectionTimeout < TimeSpan.FromSeconds(1)) failures.Add("Operator:ShareCollectionTimeout must be at least a second");

@@ -78,6 +78,7 @@ public static class OperatorRegistration
         services.AddSingleton<ISentRegistrations>(sp => sp.GetRequiredService<RegistrationTransactionStore>());
         services.AddSingleton<IBatchProgress, BatchProgress>();
         services.AddSingleton<IValidatorIndexSource, FreshValidatorIndex>();
+        services.AddSingleton<RegistrationOutcome>();
         services.AddSingleton(sp => new ManagerKey(Options(sp).ManagerKeystore, Options(sp).ManagerPasswordFile));
         services.AddHttpClient<OracleClient, OracleClient>((http, sp) => new OracleClient(http,
             Options(sp).Oracles.Select(o => new Uri(o.Url)).ToList(), Options(sp).OracleTimeout, sp.GetRequiredService<ILogger<OracleClient>>()));

@@ -69,6 +69,15 @@ public sealed class BatchStore(NpgsqlDataSource db, OperatorMetrics metrics)
         return JsonSerializer.Deserialize<StoredValidator[]>(json)!.Select(v => v.ToValidator()).ToList();
     }
 
+    /// <summary>Whether the batch has ended (Registered or Failed).</summary>
+    public async Task<bool> FinishedAsync(Guid batchId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await connection.ExecuteScalarAsync<bool?>(new CommandDefinition(
+            "SELECT finished_at IS NOT NULL FROM operator.batches WHERE id = @batchId", new { batchId }, cancellationToken: ct))
+            ?? throw new InvalidOperationException($"batch {batchId} is not known");
+    }
+
     public async Task SetStateAsync(Guid batchId, string state, CancellationToken ct, ulong? startIndex = null, Bytes32? transactionHash = null)
     {
         await using var connection = await db.OpenConnectionAsync(ct);

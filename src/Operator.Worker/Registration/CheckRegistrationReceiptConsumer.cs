@@ -9,26 +9,29 @@ namespace DvtBus.Operator.Registration;
 
 /// <summary>
 /// Looks a registering batch's transactions up on chain when its receipt is overdue: a confirmed one
-/// registers the batch, a reverted one fails it, and one still unmined or too shallow is left for the
-/// next check. It only reads: a missing receipt is never a reason to send again (that could register twice).
+/// registers the batch, a reverted one sends it back when stale approvals explain it and fails it otherwise
+/// (<see cref="RegistrationOutcome"/>), and one still unmined or too shallow is left for the next check.
+/// It only reads: a missing receipt is never a reason to send again (that could register twice).
 /// The transactions are those the saga heard of and those recorded in PostgreSQL before their broadcast:
 /// the announcement of one still being waited for may not have reached the saga yet.
 /// </summary>
 internal sealed class CheckRegistrationReceiptConsumer(
-    EthRpcClient rpc, BatchStore batches, RegistrationTransactionStore transactions, IOptions<OperatorOptions> options) : IConsumer<CheckRegistrationReceipt>
+    EthRpcClient rpc, RegistrationOutcome outcome, RegistrationTransactionStore transactions, IOptions<OperatorOptions> options) : IConsumer<CheckRegistrationReceipt>
 {
     public async Task Consume(ConsumeContext<CheckRegistrationReceipt> context)
     {
         var check = context.Message;
         var ct = context.CancellationToken;
         var recorded = await transactions.LiveAsync(check.BatchId, ct);
-        foreach (var hash in check.TransactionHashes.Concat(recorded.Select(a => a.Hash)).Distinct())
+        // A revert already handled (the batch went back for new approvals) is not the outcome of what it sent since.
+        var handled = await transactions.RevertedAsync(check.BatchId, ct);
+        foreach (var hash in check.TransactionHashes.Concat(recorded.Select(a => a.Hash)).Distinct().Except(handled))
         {
             // Same-nonce replacements: at most one of them can ever be mined.
             if (await rpc.GetTransactionReceiptAsync(hash, ct) is not { } receipt) continue;
             var head = await rpc.BlockNumberAsync(ct);
             if (head < receipt.BlockNumber || head - receipt.BlockNumber + 1 < (ulong)options.Value.Confirmations) return;
-            await SubmitRegistrationConsumer.PublishOutcomeAsync(context, check.BatchId, receipt, await batches.ValidatorsAsync(check.BatchId, ct), ct);
+            await outcome.PublishAsync(context, check.BatchId, receipt, ct);
             return;
         }
     }

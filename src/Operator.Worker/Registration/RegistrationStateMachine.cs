@@ -106,7 +106,11 @@ public sealed class RegistrationStateMachine : MassTransitStateMachine<Registrat
                 })
                 .Activity(x => x.OfInstanceType<RecordProgressActivity>()),
             When(ApprovalsExpired)
-                .Then(c => c.Saga.StageRound = 1)
+                .Then(c =>
+                {
+                    DropReverted(c.Saga, c.Message.RevertedTransactions);
+                    c.Saga.StageRound = 1;
+                })
                 .TransitionTo(ApprovalsRequested)
                 .Activity(x => x.OfInstanceType<RecordProgressActivity>())
                 .Activity(x => x.OfInstanceType<RequestApprovalsActivity>())
@@ -134,8 +138,10 @@ public sealed class RegistrationStateMachine : MassTransitStateMachine<Registrat
                         .FailBatch(Failed, "transaction"),
                     sent => sent.Activity(x => x.OfInstanceType<RecordProgressActivity>())),
             // A sent transaction moves the next index itself once mined: drift then means "look for the
-            // receipt", never "start over", which would register the same validators a second time.
+            // receipt", never "start over", which would register the same validators a second time. Unless
+            // the drift made it revert: a reverted transaction is done with, and the batch starts over.
             When(IndexesChanged)
+                .Then(c => DropReverted(c.Saga, c.Message.RevertedTransactions))
                 .IfElse(c => c.Saga.TransactionHashes.Count == 0,
                     unsent => unsent
                         .Then(c => c.Saga.StageRound = 1)
@@ -193,6 +199,15 @@ public sealed class RegistrationStateMachine : MassTransitStateMachine<Registrat
     public Event<ShareCollectionTimedOut> SharesTimedOut { get; private set; } = null!;
     public Event<ApprovalRoundTimedOut> ApprovalsTimedOut { get; private set; } = null!;
     public Event<RegistrationReceiptOverdue> ReceiptOverdue { get; private set; } = null!;
+
+    /// <summary>The batch's transactions that were mined and reverted are no receipt to wait for any more.</summary>
+    private static void DropReverted(RegistrationState saga, IReadOnlyList<Primitives.Bytes32> reverted)
+    {
+        if (reverted.Count == 0) return;
+        var done = reverted.Select(h => h.ToString()).ToHashSet();
+        saga.TransactionHashes.RemoveAll(done.Contains);
+        saga.TransactionHash = saga.TransactionHashes.Count > 0 ? saga.TransactionHashes[^1] : null;
+    }
 
     /// <summary>Shards for another index (an earlier round's) do not count: the exit signature binds the index.</summary>
     private static void MarkReady(RegistrationState saga, ExitSignatureCollected message)

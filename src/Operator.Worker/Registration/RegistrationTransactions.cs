@@ -105,6 +105,27 @@ public sealed class RegistrationTransactionStore(NpgsqlDataSource db) : ISentReg
         "UPDATE operator.registration_transactions SET abandoned_at = now() WHERE batch_id = @batchId AND nonce = @nonce AND abandoned_at IS NULL",
         new { batchId, nonce = (long)nonce }, ct);
 
+    /// <summary>
+    /// The batch's mined <paramref name="hash"/> reverted because its approvals had gone stale: every attempt of its
+    /// nonce is done with (abandoned and marked reverted), and the batch starts over with new approvals and a new nonce.
+    /// </summary>
+    public Task MarkRevertedAsync(Guid batchId, Bytes32 hash, CancellationToken ct) => ExecuteAsync(
+        """
+        UPDATE operator.registration_transactions SET reverted_at = now(), abandoned_at = COALESCE(abandoned_at, now())
+        WHERE batch_id = @batchId AND reverted_at IS NULL
+          AND nonce = (SELECT nonce FROM operator.registration_transactions WHERE tx_hash = @hash AND batch_id = @batchId)
+        """, new { batchId, hash = hash.ToArray() }, ct);
+
+    /// <summary>The batch's attempts marked by <see cref="MarkRevertedAsync"/>, oldest first.</summary>
+    public async Task<IReadOnlyList<Bytes32>> RevertedAsync(Guid batchId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var hashes = await connection.QueryAsync<byte[]>(new CommandDefinition(
+            "SELECT tx_hash FROM operator.registration_transactions WHERE batch_id = @batchId AND reverted_at IS NOT NULL ORDER BY attempt",
+            new { batchId }, cancellationToken: ct));
+        return hashes.Select(h => Bytes32.From(h)).ToList();
+    }
+
     private async Task ExecuteAsync(string sql, object args, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);

@@ -6,6 +6,7 @@ using DvtBus.Hosting;
 using DvtBus.Operator.Batches;
 using DvtBus.Operator.Deposits;
 using MassTransit;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace DvtBus.Operator.Registration;
@@ -14,7 +15,8 @@ namespace DvtBus.Operator.Registration;
 /// Sends registerValidators once the approvals still hold (index, deadline, registry root), signed by
 /// the validators manager, and waits for the receipt and the confirmations. A transaction that stays
 /// unmined for <see cref="OperatorOptions.StuckAfter"/> is replaced with the same nonce and higher fees.
-/// A call that would revert is never sent: the decoded reason fails the batch.
+/// A call that would revert is never sent: stale approvals send the batch back for new ones, any other reason
+/// fails it (<see cref="RegistrationOutcome"/>, which also reads a reverted receipt the same way).
 /// <para>
 /// The command may come again (redelivery, a retry after a crash, a second operator process): every
 /// transaction is recorded before it is broadcast, so a repeat first looks for the batch's recorded
@@ -22,10 +24,18 @@ namespace DvtBus.Operator.Registration;
 /// nonce) and for the validators on chain (deposited by a transaction not of this batch: the batch fails),
 /// and only then builds a new one.
 /// </para>
+/// <para>
+/// One delivery waits at most <see cref="OperatorOptions.SubmissionHold"/>, then publishes the command again and
+/// returns, so the broker never takes the delivery back for its age. Each transaction is announced to the saga
+/// (<see cref="RegistrationTransactionSent"/>) on the bus at once, not when the delivery ends, since it may be mined
+/// from the moment the node has it. A batch that has ended (failed for want of a receipt, say) gets no new
+/// transaction and no replacement: its transaction in flight is only watched, so that a late receipt still counts.
+/// </para>
 /// </summary>
 internal sealed class SubmitRegistrationConsumer(
-    IValidatorIndexSource indexes, BatchStore batches, ApprovalStore approvals, VaultChain chain, ManagerKey manager,
-    DepositIndex deposits, RegistrationTransactionStore transactions, OperatorMetrics metrics, IOptions<OperatorOptions> options)
+    BatchStore batches, ApprovalStore approvals, VaultChain chain, ManagerKey manager, RegistrationOutcome outcome,
+    RegistrationTransactionStore transactions, IBus bus, OperatorMetrics metrics, IOptions<OperatorOptions> options,
+    ILogger<SubmitRegistrationConsumer> logger)
     : IConsumer<SubmitRegistration>
 {
     private readonly RegistrationSender _sender = new(chain.Rpc, manager, chain.Network.ChainId, transactions, Gwei(options.Value.MaxFeePerGasGwei));
@@ -36,59 +46,44 @@ internal sealed class SubmitRegistrationConsumer(
     {
         var batchId = context.Message.BatchId;
         var ct = context.CancellationToken;
+        var holdUntil = DateTime.UtcNow + options.Value.SubmissionHold;
+        var ended = await batches.FinishedAsync(batchId, ct);
         var approved = await approvals.LoadAsync(batchId, ct) ?? throw new InvalidOperationException($"batch {batchId} has no approvals");
         var validators = await batches.ValidatorsAsync(batchId, ct);
 
         var attempts = await _sender.AttemptsAsync(batchId, ct);
         if (await MinedAsync(attempts, ct) is { } mined)
         {
-            await ConfirmAsync(context, mined, validators, ct);
+            await ConfirmAsync(context, mined, ct);
             return;
         }
-        await deposits.SyncAsync(ct);
-        var onChain = await deposits.AlreadyDepositedAsync(validators.Select(v => v.PublicKey), ct);
-        if (onChain.Count > 0)
+        if (await outcome.DepositedAsync(validators, ct) is { } deposited)
         {
             // One of ours may have been recorded and mined since the first look (another delivery of this
             // command, running at the same time): read the records again, not the list from before.
             if (await MinedAsync(await _sender.AttemptsAsync(batchId, ct), ct) is { } late)
             {
-                await ConfirmAsync(context, late, validators, ct);
+                await ConfirmAsync(context, late, ct);
                 return;
             }
-            await context.Publish(new RegistrationFailed
-            {
-                BatchId = batchId, Stage = "transaction",
-                Reason = $"{onChain.Count} of the batch's {validators.Count} validators are already deposited on chain by a transaction "
-                    + $"that is not this batch's (first: {onChain.First()})",
-            }, ct);
+            await context.Publish(new RegistrationFailed { BatchId = batchId, Stage = "transaction", Reason = deposited }, ct);
             return;
         }
         if (attempts.Count > 0)
         {
             // A repeat while the batch's transaction is in flight (or recorded and never sent): the same bytes again, then wait or replace.
             await _sender.BroadcastAsync(attempts[^1], ct);
-            await context.Publish(new RegistrationTransactionSent { BatchId = batchId, TransactionHash = attempts[^1].Hash, Nonce = attempts[^1].Nonce }, ct);
-            await WaitOrReplaceAsync(context, attempts.ToList(), validators, ct);
+            await AnnounceAsync(attempts[^1], ct);
+            await WaitOrReplaceAsync(context, attempts.ToList(), ended, holdUntil, ct);
+            return;
+        }
+        if (ended)
+        {
+            logger.LogWarning("Batch {BatchId} has ended and has no transaction in flight: no registration is sent for it", batchId);
             return;
         }
 
-        var next = await indexes.NextIndexAsync(ct);
-        if (next != approved.StartIndex)
-        {
-            await context.Publish(new ValidatorIndexesChanged { BatchId = batchId, PreviousStartIndex = approved.StartIndex, StartIndex = next }, ct);
-            return;
-        }
-        if (await chain.LatestTimestampAsync(ct) >= approved.Deadline)
-        {
-            await context.Publish(new OracleApprovalsExpired { BatchId = batchId, Reason = "the approval deadline passed" }, ct);
-            return;
-        }
-        if (await chain.RegistryRootAsync(ct) != approved.RegistryRoot)
-        {
-            await context.Publish(new OracleApprovalsExpired { BatchId = batchId, Reason = "the deposit registry root changed" }, ct);
-            return;
-        }
+        if (await outcome.PublishIfStaleAsync(context, batchId, approved, reverted: null, ct)) return;
 
         var call = RegisterValidatorsCall(chain, manager, approved, validators);
         (RegistrationAttempt Attempt, bool Recorded) prepared;
@@ -98,6 +93,10 @@ internal sealed class SubmitRegistrationConsumer(
         }
         catch (RpcException e) when (e.IsRevert)
         {
+            // Anyone's deposit, or the next block's time, can make the approvals stale between the checks above and
+            // the estimate: then the batch goes back for them, as it would have from the checks.
+            if (await outcome.PublishIfStaleAsync(context, batchId, approved, reverted: null, ct)) return;
+            if (await outcome.PublishIfVaultSaysStaleAsync(context, batchId, e.DecodeRevert(StakeWiseErrors)?.Name, ct)) return;
             await context.Publish(new RegistrationFailed { BatchId = batchId, Stage = "transaction", Reason = Describe(e) }, ct);
             return;
         }
@@ -105,9 +104,9 @@ internal sealed class SubmitRegistrationConsumer(
         if (prepared.Recorded)
         {
             metrics.TransactionsSent.Add(1);
-            await context.Publish(new RegistrationTransactionSent { BatchId = batchId, TransactionHash = prepared.Attempt.Hash, Nonce = prepared.Attempt.Nonce }, ct);
+            await AnnounceAsync(prepared.Attempt, ct);
         }
-        await WaitOrReplaceAsync(context, [prepared.Attempt], validators, ct);
+        await WaitOrReplaceAsync(context, [prepared.Attempt], ended, holdUntil, ct);
     }
 
     /// <summary>The vault call for the batch's validators and stored approvals, with the manager's EIP-712 signature.</summary>
@@ -122,32 +121,49 @@ internal sealed class SubmitRegistrationConsumer(
     /// <summary>
     /// Any of the same-nonce attempts may be the one mined; each round checks them all before raising the
     /// fees again. A nonce used by none of them (another transaction of the account took it) abandons
-    /// them, and the retry builds the registration anew with a fresh nonce.
+    /// them, and the retry builds the registration anew with a fresh nonce (not for an ended batch). At
+    /// <paramref name="holdUntil"/> the command is published again for the next delivery to go on.
     /// </summary>
-    private async Task WaitOrReplaceAsync(ConsumeContext context, List<RegistrationAttempt> all, IReadOnlyList<DepositValidator> validators, CancellationToken ct)
+    private async Task WaitOrReplaceAsync(
+        ConsumeContext<SubmitRegistration> context, List<RegistrationAttempt> all, bool ended, DateTime holdUntil, CancellationToken ct)
     {
         var batchId = all[0].BatchId;
         while (true)
         {
             if (await MinedAsync(all, ct) is { } mined)
             {
-                await ConfirmAsync(context, mined, validators, ct);
+                await ConfirmAsync(context, mined, ct);
                 return;
             }
             if (await _sender.MinedNonceAsync(ct) > all[^1].Nonce)
             {
                 if (await MinedAsync(all, ct) is { } late)
                 {
-                    await ConfirmAsync(context, late, validators, ct);
+                    await ConfirmAsync(context, late, ct);
                     return;
                 }
                 await _sender.AbandonAsync(all[^1], ct);
+                if (ended)
+                {
+                    logger.LogWarning("Nonce {Nonce} of batch {BatchId}'s transactions was used by another transaction; the batch has ended, nothing is sent again",
+                        all[^1].Nonce, batchId);
+                    return;
+                }
                 throw new InvalidOperationException(
                     $"nonce {all[^1].Nonce} of the validators manager was used by a transaction that is not batch {batchId}'s; it is sent again with a new nonce");
             }
 
+            var left = holdUntil - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero)
+            {
+                // Handed on before the broker's consumer_timeout takes this delivery back: the next one finds the
+                // recorded attempts and goes on waiting for them.
+                await context.Publish(context.Message, ct);
+                return;
+            }
+            var stuckWait = left >= options.Value.StuckAfter;
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            wait.CancelAfter(options.Value.StuckAfter);
+            wait.CancelAfter(stuckWait ? options.Value.StuckAfter : left);
             try
             {
                 await chain.Rpc.WaitForReceiptAsync(all[^1].Hash, 1, cancellationToken: wait.Token);
@@ -156,7 +172,7 @@ internal sealed class SubmitRegistrationConsumer(
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
             }
-            if (await MinedAsync(all, ct) is not null) continue;
+            if (!stuckWait || ended || await MinedAsync(all, ct) is not null) continue;
 
             // At the fee cap a stuck transaction keeps waiting with the fees it has.
             if (await _sender.PrepareReplacementAsync(all[^1], ct) is not { } prepared) continue;
@@ -165,10 +181,14 @@ internal sealed class SubmitRegistrationConsumer(
             if (await _sender.BroadcastAsync(replacement, ct) == BroadcastResult.Accepted && recorded)
             {
                 metrics.TransactionsReplaced.Add(1);
-                await context.Publish(new RegistrationTransactionSent { BatchId = batchId, TransactionHash = replacement.Hash, Nonce = replacement.Nonce }, ct);
+                await AnnounceAsync(replacement, ct);
             }
         }
     }
+
+    /// <summary>Tells the saga of a transaction the node has: on the bus at once, past the delivery's outbox, which would hold it until the delivery ends.</summary>
+    private Task AnnounceAsync(RegistrationAttempt attempt, CancellationToken ct) =>
+        bus.Publish(new RegistrationTransactionSent { BatchId = attempt.BatchId, TransactionHash = attempt.Hash, Nonce = attempt.Nonce }, ct);
 
     private async Task<RegistrationAttempt?> MinedAsync(IEnumerable<RegistrationAttempt> attempts, CancellationToken ct)
     {
@@ -177,25 +197,11 @@ internal sealed class SubmitRegistrationConsumer(
         return null;
     }
 
-    private async Task ConfirmAsync(ConsumeContext context, RegistrationAttempt mined, IReadOnlyList<DepositValidator> validators, CancellationToken ct)
+    private async Task ConfirmAsync(ConsumeContext context, RegistrationAttempt mined, CancellationToken ct)
     {
         var receipt = await chain.Rpc.WaitForReceiptAsync(mined.Hash, options.Value.Confirmations, cancellationToken: ct);
-        await PublishOutcomeAsync(context, mined.BatchId, receipt, validators, ct);
+        await outcome.PublishAsync(context, mined.BatchId, receipt, ct);
     }
-
-    /// <summary>What a confirmed receipt of the batch's transaction says: its validators registered, or the batch failed when it reverted.</summary>
-    internal static Task PublishOutcomeAsync(
-        ConsumeContext context, Guid batchId, TransactionReceipt receipt, IReadOnlyList<DepositValidator> validators, CancellationToken ct) =>
-        receipt.Succeeded
-            ? context.Publish(new ValidatorsRegistered
-            {
-                BatchId = batchId, TransactionHash = receipt.TransactionHash, BlockNumber = receipt.BlockNumber,
-                Validators = validators.Select(v => v.PublicKey).ToList(),
-            }, ct)
-            : context.Publish(new RegistrationFailed
-            {
-                BatchId = batchId, Stage = "transaction", Reason = $"transaction {receipt.TransactionHash} reverted in block {receipt.BlockNumber}",
-            }, ct);
 
     private static string Describe(RpcException e)
     {

@@ -6,6 +6,7 @@ using DvtBus.Ethereum.Rpc;
 using DvtBus.Ethereum.Transactions;
 using DvtBus.Hosting;
 using DvtBus.Operator.Batches;
+using DvtBus.Operator.Deposits;
 using DvtBus.Operator.Registration;
 using DvtBus.Operator.Tests.Support;
 using DvtBus.Primitives;
@@ -145,6 +146,14 @@ public sealed class CheckRegistrationReceiptTests(AnvilNode anvil) : IClassFixtu
             services.AddSingleton<OperatorMetrics>();
             services.AddSingleton<BatchStore>();
             services.AddSingleton<RegistrationTransactionStore>();
+            // What a reverted receipt is read with (the batch has no approvals here, so it fails).
+            services.AddSingleton(IntakeRig.Network);
+            services.AddSingleton(new RegistrationTarget(IntakeRig.Vault, IntakeRig.Vault));
+            services.AddSingleton<VaultChain>();
+            services.AddSingleton<ApprovalStore>();
+            services.AddSingleton(sp => new DepositIndex(db, rpc, IntakeRig.Network, 0, 1000));
+            services.AddSingleton<IValidatorIndexSource, FreshValidatorIndex>();
+            services.AddSingleton<RegistrationOutcome>();
             services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new OperatorOptions { Confirmations = confirmations }));
             services.AddMassTransitTestHarness(bus => bus.AddConsumer<CheckRegistrationReceiptConsumer>());
             var provider = services.BuildServiceProvider(true);

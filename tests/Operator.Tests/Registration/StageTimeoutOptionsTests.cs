@@ -37,6 +37,28 @@ public sealed class StageTimeoutOptionsTests
     }
 
     [Fact]
+    public void Submission_hold_must_outlast_the_stuck_wait_and_stay_under_the_brokers_consumer_timeout()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            var options = OperatorOptionsTests.Valid(file);
+            options.StuckAfter = TimeSpan.FromMinutes(3);
+            foreach (var (hold, valid) in new[] { (3.0, false), (3.5, true), (29.9, true), (30.0, false), (0.001, false) })
+            {
+                options.SubmissionHold = TimeSpan.FromMinutes(hold);
+                var result = new OperatorOptionsValidator().Validate(null, options);
+                Assert.True(result.Succeeded == valid, $"{hold} min: {result.FailureMessage}");
+                if (!valid) Assert.StartsWith("Operator:SubmissionHold ", Assert.Single(result.Failures!), StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void Approval_round_timeout_must_outlast_the_approval_step_with_its_retries()
     {
         var file = Path.GetTempFileName();

@@ -71,7 +71,8 @@ public sealed class RegistrationRig : IAsyncDisposable
     public EthRpcClient Rpc => _provider.GetRequiredService<EthRpcClient>();
 
     /// <param name="name">Makes the rig's keys (manager, oracles, validators) its own.</param>
-    public static async Task<RegistrationRig> StartAsync(AnvilNode anvil, string name, bool withSaga, TimeSpan stuckAfter, int validators = 2)
+    public static async Task<RegistrationRig> StartAsync(
+        AnvilNode anvil, string name, bool withSaga, TimeSpan stuckAfter, int validators = 2, TimeSpan? submissionHold = null)
     {
         var oracleLabels = Enumerable.Range(0, 3).Select(i => $"{name}-oracle-{i}").ToArray();
         var validatorLabels = Enumerable.Range(0, validators).Select(i => $"{name}-v{i}").ToArray();
@@ -79,6 +80,7 @@ public sealed class RegistrationRig : IAsyncDisposable
         var root = Path.Combine(Path.GetTempPath(), "dvt-operator-rig-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
         var settings = DevnetDeployment.OperatorSettings(root, devnet, network, anvil.Url, oracles.Urls, stuckAfter);
+        if (submissionHold is { } hold) settings["Operator:SubmissionHold"] = hold.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
         await DevnetDeployment.WriteKeystoreAsync(name + "-manager", settings["Operator:ManagerKeystore"]!, settings["Operator:ManagerPasswordFile"]!);
 
         var db = NpgsqlDataSource.Create(await TestServices.CreateDatabaseAsync("operator_rig"));
@@ -201,6 +203,22 @@ public sealed class RegistrationRig : IAsyncDisposable
         var sender = new TransactionSender(new EthRpcClient(http, _anvil.Uri), depositor, Network.ChainId);
         var receipt = await sender.SendAndWaitAsync(new TransactionRequest(Devnet.DepositContract, DepositFiles.DepositCall(deposit), DepositFiles.Wei(deposit)));
         Assert.True(receipt.Succeeded, $"deposit {receipt.TransactionHash} reverted");
+    }
+
+    /// <summary>
+    /// Puts <paramref name="deposit"/> in the node's pool from anvil's second funded account without waiting for it,
+    /// with a tip far above the market's, so that a block that also holds the operator's transaction runs it first.
+    /// </summary>
+    public async Task<Bytes32> DepositAheadAsync(DepositValidator deposit)
+    {
+        using var http = new HttpClient();
+        using var depositor = EthPrivateKey.FromHex(_anvil.DevPrivateKeys[1]);
+        var rpc = new EthRpcClient(http, _anvil.Uri);
+        var nonce = await rpc.GetTransactionCountAsync(depositor.Address, BlockTag.Pending);
+        var gwei = new System.Numerics.BigInteger(1_000_000_000);
+        var signed = new Eip1559Transaction(Network.ChainId, nonce, 50 * gwei, 500 * gwei, 300_000, Devnet.DepositContract,
+            DepositFiles.Wei(deposit), DepositFiles.DepositCall(deposit)).Sign(depositor);
+        return await rpc.SendRawTransactionAsync(signed.Raw);
     }
 
     public Task SetAutomineAsync(bool on) => _anvil.RequestAsync("evm_setAutomine", on);
