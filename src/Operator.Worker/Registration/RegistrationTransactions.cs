@@ -83,12 +83,28 @@ public sealed class RegistrationTransactionStore(NpgsqlDataSource db) : ISentReg
     }
 
     /// <summary>
-    /// True: the attempt is going to the node, and from now on it may be mined whatever becomes of the submission
-    /// that sends it. False: the node refused it, so it is in no pool and will not be mined.
+    /// The attempt is going to the node: from now on it may be mined whatever becomes of the submission that sends it.
+    /// True when it was marked before (an earlier broadcast the node took, or that got no answer).
     /// </summary>
-    public Task MarkSentAsync(RegistrationAttempt attempt, bool sent, CancellationToken ct) => ExecuteAsync(
-        "UPDATE operator.registration_transactions SET sent_at = CASE WHEN @sent THEN COALESCE(sent_at, now()) END WHERE tx_hash = @hash",
-        new { sent, hash = attempt.Hash.ToArray() }, ct);
+    public async Task<bool> MarkSentAsync(RegistrationAttempt attempt, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            """
+            UPDATE operator.registration_transactions t SET sent_at = COALESCE(t.sent_at, now())
+            FROM (SELECT sent_at FROM operator.registration_transactions WHERE tx_hash = @hash) before
+            WHERE t.tx_hash = @hash
+            RETURNING before.sent_at IS NOT NULL
+            """, new { hash = attempt.Hash.ToArray() }, cancellationToken: ct));
+    }
+
+    /// <summary>
+    /// The node refused an attempt that no node had before: it is in no pool and will never be mined, so it is
+    /// abandoned and its nonce no longer held (a retry prices and signs anew, and another batch may take the nonce).
+    /// </summary>
+    public Task RefusedAsync(RegistrationAttempt attempt, CancellationToken ct) => ExecuteAsync(
+        "UPDATE operator.registration_transactions SET sent_at = NULL, abandoned_at = COALESCE(abandoned_at, now()) WHERE tx_hash = @hash",
+        new { hash = attempt.Hash.ToArray() }, ct);
 
     /// <summary>The hashes of the batch's live attempts that were sent (<see cref="MarkSentAsync"/>), oldest first: any of them may be mined.</summary>
     public async Task<IReadOnlyList<Bytes32>> SentAsync(Guid batchId, CancellationToken ct)
@@ -147,20 +163,28 @@ public sealed class RegistrationTransactionStore(NpgsqlDataSource db) : ISentReg
         if (found is null) throw new InvalidOperationException($"batch {batchId} is not known");
     }
 
-    private static Task InsertAsync(NpgsqlConnection connection, NpgsqlTransaction tx, RegistrationAttempt attempt, Address sender, CancellationToken ct)
+    /// <summary>
+    /// Records the attempt. Signing again what the node refused before (same nonce, fees and payload) gives the same
+    /// hash: that abandoned row becomes the new attempt again.
+    /// </summary>
+    private static async Task InsertAsync(NpgsqlConnection connection, NpgsqlTransaction tx, RegistrationAttempt attempt, Address sender, CancellationToken ct)
     {
         var t = attempt.Transaction.Transaction;
-        return connection.ExecuteAsync(new CommandDefinition(
+        var written = await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO operator.registration_transactions
                 (tx_hash, batch_id, attempt, sender, nonce, max_fee_per_gas, max_priority_fee_per_gas, gas_limit, raw)
             VALUES (@hash, @batchId, @attempt, @sender, @nonce, @maxFee, @tip, @gas, @raw)
+            ON CONFLICT (tx_hash) DO UPDATE SET attempt = EXCLUDED.attempt, abandoned_at = NULL, sent_at = NULL, recorded_at = now()
+            WHERE registration_transactions.batch_id = EXCLUDED.batch_id AND registration_transactions.abandoned_at IS NOT NULL
+              AND registration_transactions.reverted_at IS NULL
             """,
             new
             {
                 hash = attempt.Hash.ToArray(), attempt.BatchId, attempt = attempt.Attempt, sender = sender.ToArray(), nonce = (long)t.Nonce,
                 maxFee = (decimal)t.MaxFeePerGas, tip = (decimal)t.MaxPriorityFeePerGas, gas = (long)t.GasLimit, raw = attempt.Transaction.Raw,
             }, tx, cancellationToken: ct));
+        if (written != 1) throw new InvalidOperationException($"transaction {attempt.Hash} is already recorded and not one the node refused");
     }
 
     private static long NonceLockKey(Address sender) =>
@@ -230,12 +254,13 @@ public sealed class RegistrationSender(EthRpcClient rpc, ManagerKey manager, ulo
     /// <summary>
     /// Sends a recorded attempt; sending it again is harmless. The attempt is marked sent before it goes out,
     /// like the record itself, so that no crash or database outage after the node took it can hide that it may
-    /// be mined; only a refusal from the node takes the mark back. No answer at all leaves it marked: the bytes
-    /// may have reached the node before the connection failed.
+    /// be mined. No answer at all leaves it marked: the bytes may have reached the node before the connection
+    /// failed. A refusal of an attempt never sent before abandons it (<see cref="RegistrationTransactionStore.RefusedAsync"/>);
+    /// one sent before keeps its mark, since a node may still hold it.
     /// </summary>
     public async Task<BroadcastResult> BroadcastAsync(RegistrationAttempt attempt, CancellationToken ct)
     {
-        await store.MarkSentAsync(attempt, sent: true, ct);
+        var sentBefore = await store.MarkSentAsync(attempt, ct);
         try
         {
             var hash = await rpc.SendRawTransactionAsync(attempt.Transaction.Raw, ct);
@@ -252,7 +277,7 @@ public sealed class RegistrationSender(EthRpcClient rpc, ManagerKey manager, ulo
         }
         catch (RpcException)
         {
-            await store.MarkSentAsync(attempt, sent: false, CancellationToken.None);
+            if (!sentBefore) await store.RefusedAsync(attempt, CancellationToken.None);
             throw;
         }
     }

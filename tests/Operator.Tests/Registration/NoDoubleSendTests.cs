@@ -124,18 +124,31 @@ public sealed class NoDoubleSendTests(AnvilNode anvil) : IClassFixture<AnvilNode
         await rig.SetAutomineAsync(false);
         try
         {
-            // Signed for another chain: the node answers, with a refusal.
+            // Signed for another chain: the node answers, with a refusal. Never sent before, so it is given up:
+            // its nonce is held no longer.
             var otherChain = rig.Sender(chainId: rig.Network.ChainId + 1);
             var (refused, _) = await otherChain.PrepareAsync(batch, rig.Devnet.Vault, call, ct);
             await Assert.ThrowsAsync<RpcException>(() => otherChain.BroadcastAsync(refused, ct));
             Assert.False(await rig.KnownAsync(refused.Hash));
             Assert.Empty(await store.SentAsync(batch, ct));
+            Assert.Empty(await rig.AttemptsAsync(batch));
+
+            // Signed again the same (same nonce and fees: no block in between), it is the same transaction: the row
+            // comes back as the batch's attempt.
+            var (again, recordedAgain) = await otherChain.PrepareAsync(batch, rig.Devnet.Vault, call, ct);
+            Assert.True(recordedAgain);
+            Assert.Equal(refused.Hash, again.Hash);
+            Assert.Equal(refused.Hash, Assert.Single(await rig.AttemptsAsync(batch)).Hash);
 
             // Nothing answers where this client sends: the bytes may have reached a node before the connection failed.
             using var http = new HttpClient();
             var noAnswer = rig.Sender(rpc: new EthRpcClient(http, new Uri("http://127.0.0.1:1/")));
-            await Assert.ThrowsAsync<RpcTransportException>(() => noAnswer.BroadcastAsync(refused, ct));
+            await Assert.ThrowsAsync<RpcTransportException>(() => noAnswer.BroadcastAsync(again, ct));
             Assert.Equal([refused.Hash], await store.SentAsync(batch, ct));
+            // Refused after that, it keeps its mark and stays the batch's attempt: a node may hold it.
+            await Assert.ThrowsAsync<RpcException>(() => otherChain.BroadcastAsync(again, ct));
+            Assert.Equal([refused.Hash], await store.SentAsync(batch, ct));
+            Assert.Single(await rig.AttemptsAsync(batch));
 
             // Taken by the node. A refused transaction's nonce is given up before the batch tries again.
             await store.AbandonAsync(batch, refused.Nonce, ct);
