@@ -22,7 +22,8 @@ internal sealed class CheckRegistrationReceiptConsumer(
     {
         var check = context.Message;
         var ct = context.CancellationToken;
-        var recorded = await transactions.LiveAsync(check.BatchId, ct);
+        // Abandoned ones too: a node behind the others may have made one look replaced by another transaction.
+        var recorded = await transactions.RecordedAsync(check.BatchId, ct);
         // A revert already handled (the batch went back for new approvals) is not the outcome of what it sent since.
         var handled = await transactions.RevertedAsync(check.BatchId, ct);
         foreach (var hash in check.TransactionHashes.Concat(recorded.Select(a => a.Hash)).Distinct().Except(handled))

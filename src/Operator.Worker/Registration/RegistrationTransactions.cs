@@ -30,6 +30,20 @@ public sealed class RegistrationTransactionStore(NpgsqlDataSource db) : ISentReg
     }
 
     /// <summary>
+    /// Every transaction the batch recorded, abandoned ones too, oldest first; not those whose revert was already
+    /// handled (<see cref="MarkRevertedAsync"/>). "Is one of them mined?" reads these: an attempt abandoned because
+    /// its nonce looked used by another transaction may have been the one mined, seen late by a node behind the others.
+    /// </summary>
+    public async Task<IReadOnlyList<RegistrationAttempt>> RecordedAsync(Guid batchId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition(
+            "SELECT attempt, raw FROM operator.registration_transactions WHERE batch_id = @batchId AND reverted_at IS NULL ORDER BY attempt",
+            new { batchId }, cancellationToken: ct));
+        return rows.Select(r => new RegistrationAttempt(batchId, r.Attempt, SignedEip1559Transaction.Decode(r.Raw))).ToList();
+    }
+
+    /// <summary>
     /// Records the batch's first transaction for a fresh nonce, unless the batch already has a live attempt:
     /// then nothing is recorded and that attempt comes back (Recorded false) for the caller to wait on.
     /// Under a lock per sender the nonce is the larger of the node's pending count and one above every

@@ -52,7 +52,7 @@ internal sealed class SubmitRegistrationConsumer(
         var validators = await batches.ValidatorsAsync(batchId, ct);
 
         var attempts = await _sender.AttemptsAsync(batchId, ct);
-        if (await MinedAsync(attempts, ct) is { } mined)
+        if (await MinedAsync(await transactions.RecordedAsync(batchId, ct), ct) is { } mined)
         {
             await ConfirmAsync(context, mined, ct);
             return;
@@ -61,7 +61,7 @@ internal sealed class SubmitRegistrationConsumer(
         {
             // One of ours may have been recorded and mined since the first look (another delivery of this
             // command, running at the same time): read the records again, not the list from before.
-            if (await MinedAsync(await _sender.AttemptsAsync(batchId, ct), ct) is { } late)
+            if (await MinedAsync(await transactions.RecordedAsync(batchId, ct), ct) is { } late)
             {
                 await ConfirmAsync(context, late, ct);
                 return;

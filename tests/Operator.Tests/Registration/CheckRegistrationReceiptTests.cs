@@ -87,6 +87,50 @@ public sealed class CheckRegistrationReceiptTests(AnvilNode anvil) : IClassFixtu
         Assert.Equal((rig.BatchId, attempt.Hash, mined.BlockNumber), (registered.BatchId, registered.TransactionHash, registered.BlockNumber));
     }
 
+    /// <summary>
+    /// An attempt given up because its nonce looked used by another transaction (a node behind the others answered
+    /// the receipt) is still looked at: it may be the one mined. A revert already handled (the batch went back for
+    /// new approvals) is not: it says nothing of what the batch sent since, though the saga names it.
+    /// </summary>
+    [Fact]
+    public async Task An_abandoned_attempt_mined_after_all_registers_the_batch_and_a_handled_revert_reports_nothing()
+    {
+        await using var rig = await Rig.StartAsync(anvil, confirmations: 1);
+        using var key = EthPrivateKey.FromBytes(Hex.Decode(anvil.DevPrivateKeys[5]));
+        var store = new RegistrationTransactionStore(rig.Db);
+        // A contract creation whose init code reverts (PUSH1 0 PUSH1 0 REVERT), with an explicit gas limit.
+        var reverted = await SendRecordedAsync(rig, store, key, to: null, Hex.Decode("60006000fd"), 0x30000);
+        Assert.False((await rig.Rpc.WaitForReceiptAsync(reverted.Hash, 1)).Succeeded);
+        await store.MarkRevertedAsync(rig.BatchId, reverted.Hash, CancellationToken.None);
+
+        await rig.CheckAsync(reverted.Hash);
+        Assert.Empty(rig.Harness.Published.Select<RegistrationFailed>());
+        Assert.Empty(rig.Harness.Published.Select<ValidatorsRegistered>());
+
+        var abandoned = await SendRecordedAsync(rig, store, key, Address.Parse(anvil.DevAccounts[4]), [], 21_000);
+        var mined = await rig.Rpc.WaitForReceiptAsync(abandoned.Hash, 1);
+        await store.AbandonAsync(rig.BatchId, abandoned.Nonce, CancellationToken.None);
+        Assert.Empty(await store.LiveAsync(rig.BatchId, CancellationToken.None));
+
+        await rig.CheckAsync(reverted.Hash);
+
+        var registered = Assert.Single(rig.Harness.Published.Select<ValidatorsRegistered>()).Context.Message;
+        Assert.Equal((rig.BatchId, abandoned.Hash, mined.BlockNumber), (registered.BatchId, registered.TransactionHash, registered.BlockNumber));
+        Assert.Empty(rig.Harness.Published.Select<RegistrationFailed>());
+    }
+
+    private static async Task<RegistrationAttempt> SendRecordedAsync(
+        Rig rig, RegistrationTransactionStore store, EthPrivateKey key, Address? to, byte[] data, ulong gas)
+    {
+        var (attempt, recorded) = await store.RecordFirstAsync(rig.BatchId, key.Address,
+            ct => rig.Rpc.GetTransactionCountAsync(key.Address, BlockTag.Pending, ct),
+            nonce => new Eip1559Transaction(31337, nonce, 1_000_000_000, 10_000_000_000, gas, to, System.Numerics.BigInteger.Zero, data).Sign(key),
+            CancellationToken.None);
+        Assert.True(recorded);
+        await rig.Rpc.SendRawTransactionAsync(attempt.Transaction.Raw);
+        return attempt;
+    }
+
     [Fact]
     public async Task A_failed_batch_becomes_registered_once_keeping_its_earlier_failure_and_only_if_it_had_failed()
     {

@@ -192,4 +192,33 @@ public sealed class NoDoubleSendTests(AnvilNode anvil) : IClassFixture<AnvilNode
         Assert.Equal(Validators, await rig.VaultRegistrationsAsync());
         Assert.Equal(1UL, await rig.ManagerNonceAsync());
     }
+
+    /// <summary>
+    /// The batch's transaction was mined, but an earlier look gave it up (its nonce used, no receipt yet from a node
+    /// behind the others). The next submission finds it among everything the batch recorded: the batch is
+    /// registered with it, not failed as "deposited by a transaction not of this batch", and nothing is sent.
+    /// </summary>
+    [Fact]
+    public async Task A_mined_transaction_given_up_by_mistake_registers_the_batch_and_nothing_is_sent_again()
+    {
+        await using var rig = await RegistrationRig.StartAsync(anvil, "given-up", withSaga: false, stuckAfter: TimeSpan.FromMinutes(2), Validators);
+        var batch = await rig.DropAsync();
+        await rig.ApproveAsync(batch);
+        var ct = CancellationToken.None;
+        var sender = rig.Sender();
+        var (attempt, _) = await sender.PrepareAsync(batch, rig.Devnet.Vault, await rig.RegisterValidatorsCallAsync(batch), ct);
+        Assert.Equal(BroadcastResult.Accepted, await sender.BroadcastAsync(attempt, ct));
+        Assert.True((await rig.Rpc.WaitForReceiptAsync(attempt.Hash, 1)).Succeeded);
+        await rig.Store.AbandonAsync(batch, attempt.Nonce, ct);
+        var broadcasts = rig.Tap.Calls("eth_sendRawTransaction");
+
+        await rig.PublishSubmitAsync(batch);
+
+        var registered = await rig.PublishedAsync<ValidatorsRegistered>(m => m.BatchId == batch);
+        Assert.Equal(attempt.Hash, registered.TransactionHash);
+        Assert.Empty(rig.Log.Of<RegistrationFailed>());
+        Assert.Equal(broadcasts, rig.Tap.Calls("eth_sendRawTransaction"));
+        Assert.Equal(Validators, await rig.VaultRegistrationsAsync());
+        Assert.Equal(1UL, await rig.ManagerNonceAsync());
+    }
 }
