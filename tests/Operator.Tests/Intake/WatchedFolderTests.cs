@@ -25,7 +25,7 @@ public sealed class WatchedFolderTests
 
         Assert.Empty(IntakeRig.Names(rig.Folder.Inbox));
         Assert.Equal(["deposit_data-1.json"], IntakeRig.Names(rig.Folder.Processing));
-        var accepted = rig.Harness.Published.Select<DepositFileAccepted>().Select(m => m.Context.Message).OrderBy(m => m.Validators.Count).ToList();
+        var accepted = rig.Harness.Published.Held<DepositFileAccepted>().Select(m => m.Context.Message).OrderBy(m => m.Validators.Count).ToList();
         Assert.Equal(2, accepted.Count);
         Assert.Equal([Pool[2].PublicKey], accepted[0].Validators);
         Assert.Equal(2, accepted[1].Validators.Count);
@@ -51,7 +51,7 @@ public sealed class WatchedFolderTests
         await System.IO.File.AppendAllTextAsync(path, full[(full.Length / 2)..]);
         Assert.True(await rig.Watcher.ScanAsync(CancellationToken.None));
         Assert.Contains("deposit_data-2.json", IntakeRig.Names(rig.Folder.Inbox));
-        Assert.Empty(rig.Harness.Published.Select<DepositFileAccepted>());
+        Assert.Empty(rig.Harness.Published.Held<DepositFileAccepted>());
 
         await rig.ScanUntilSettledAsync();
 
@@ -72,7 +72,7 @@ public sealed class WatchedFolderTests
         rig.Drop("first.json", content);
         await rig.ScanUntilSettledAsync();
 
-        Assert.Single(rig.Harness.Published.Select<DepositFileAccepted>());
+        Assert.Single(rig.Harness.Published.Held<DepositFileAccepted>());
         Assert.Equal(["first.json"], IntakeRig.Names(rig.Folder.Processing));
         var rejected = IntakeRig.Names(rig.Folder.Rejected);
         Assert.Equal(4, rejected.Count);
@@ -80,7 +80,7 @@ public sealed class WatchedFolderTests
         Assert.Contains("first.json", rejected);
         var report = Report(rig, "copy.json");
         Assert.Equal(["duplicate of first.json"], report.GetProperty("file_reasons").EnumerateArray().Select(r => r.GetString()));
-        Assert.Equal(2, rig.Harness.Published.Select<DepositFileRejected>().Count());
+        Assert.Equal(2, rig.Harness.Published.Held<DepositFileRejected>().Count());
     }
 
     [Fact]
@@ -109,7 +109,7 @@ public sealed class WatchedFolderTests
         var entries = Report(rig, "c-bad-entries.json").GetProperty("validators").EnumerateArray()
             .Select(v => (v.GetProperty("position").GetInt32(), v.GetProperty("problem").GetString())).ToList();
         Assert.Equal([(1, "CredentialsNotForVault"), (2, "InvalidSignature")], entries);
-        Assert.Equal(2, rig.Harness.Published.Select<DepositFileAccepted>().Count());
+        Assert.Equal(2, rig.Harness.Published.Held<DepositFileAccepted>().Count());
     }
 
     [Fact]
@@ -142,7 +142,7 @@ public sealed class WatchedFolderTests
         var entry = Assert.Single(Report(rig, "again.json").GetProperty("validators").EnumerateArray());
         Assert.Equal(1, entry.GetProperty("position").GetInt32());
         Assert.Equal("AlreadyDeposited", entry.GetProperty("problem").GetString());
-        Assert.Empty(rig.Harness.Published.Select<DepositFileAccepted>());
+        Assert.Empty(rig.Harness.Published.Held<DepositFileAccepted>());
     }
 
     [Fact]
@@ -152,7 +152,7 @@ public sealed class WatchedFolderTests
         var content = File(Pool[0]);
         rig.Drop("mid.json", content);
         await rig.ScanUntilSettledAsync();
-        var batchId = rig.Harness.Published.Select<DepositFileAccepted>().Single().Context.Message.BatchId;
+        var batchId = rig.Harness.Published.Held<DepositFileAccepted>().Single().Context.Message.BatchId;
 
         rig.Restart();
         rig.Drop("mid-again.json", content);
@@ -183,7 +183,7 @@ public sealed class WatchedFolderTests
         await rig.ScanUntilSettledAsync();
 
         Assert.Equal(["crash.json"], IntakeRig.Names(rig.Folder.Processing));
-        Assert.Single(rig.Harness.Published.Select<DepositFileAccepted>());
+        Assert.Single(rig.Harness.Published.Held<DepositFileAccepted>());
     }
 
     [Fact]
@@ -192,7 +192,7 @@ public sealed class WatchedFolderTests
         await using var rig = await IntakeRig.CreateAsync(maxBatchSize: 1);
         rig.Drop("two.json", File(Pool[0], Pool[1]));
         await rig.ScanUntilSettledAsync();
-        var ids = rig.Harness.Published.Select<DepositFileAccepted>().Select(m => m.Context.Message.BatchId).ToList();
+        var ids = rig.Harness.Published.Held<DepositFileAccepted>().Select(m => m.Context.Message.BatchId).ToList();
 
         Assert.Null(await rig.Batches.FinishAsync(ids[0], BatchStates.Registered, CancellationToken.None));
         var finished = await rig.Batches.FinishAsync(ids[1], BatchStates.Failed, CancellationToken.None, failure: "InvalidValidatorsRegistryRoot()");
@@ -216,7 +216,7 @@ public sealed class WatchedFolderTests
 
         Assert.Empty(IntakeRig.Names(rig.Folder.Inbox));
         Assert.Equal(100, IntakeRig.Names(rig.Folder.Processing).Count);
-        var accepted = rig.Harness.Published.Select<DepositFileAccepted>().Select(m => m.Context.Message).ToList();
+        var accepted = rig.Harness.Published.Held<DepositFileAccepted>().Select(m => m.Context.Message).ToList();
         Assert.Equal(100, accepted.Count);
         Assert.Equal(100, accepted.Select(m => m.BatchId).Distinct().Count());
         Assert.Equal(validators.Select(v => v.PublicKey).ToHashSet(), accepted.SelectMany(m => m.Validators).ToHashSet());

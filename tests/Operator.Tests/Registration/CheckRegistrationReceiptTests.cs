@@ -35,17 +35,17 @@ public sealed class CheckRegistrationReceiptTests(AnvilNode anvil) : IClassFixtu
         var nonce = await rig.Rpc.GetTransactionCountAsync(Address.Parse(anvil.DevAccounts[0]));
 
         await rig.CheckAsync(unknown, hash);
-        Assert.Empty(rig.Harness.Published.Select<ValidatorsRegistered>());
-        Assert.Empty(rig.Harness.Published.Select<RegistrationFailed>());
+        Assert.Empty(rig.Harness.Published.Held<ValidatorsRegistered>());
+        Assert.Empty(rig.Harness.Published.Held<RegistrationFailed>());
 
         await anvil.RequestAsync("anvil_mine", "0x1");
         await rig.CheckAsync(unknown, hash);
 
-        var registered = Assert.Single(rig.Harness.Published.Select<ValidatorsRegistered>()).Context.Message;
+        var registered = Assert.Single(rig.Harness.Published.Held<ValidatorsRegistered>()).Context.Message;
         Assert.Equal((rig.BatchId, hash, AnvilNode.Quantity(receipt.GetProperty("blockNumber").GetString()!)),
             (registered.BatchId, registered.TransactionHash, registered.BlockNumber));
         Assert.Equal(rig.Validators.Select(v => v.PublicKey), registered.Validators);
-        Assert.Empty(rig.Harness.Published.Select<RegistrationFailed>());
+        Assert.Empty(rig.Harness.Published.Held<RegistrationFailed>());
         Assert.Equal(nonce, await rig.Rpc.GetTransactionCountAsync(Address.Parse(anvil.DevAccounts[0])));
     }
 
@@ -62,9 +62,9 @@ public sealed class CheckRegistrationReceiptTests(AnvilNode anvil) : IClassFixtu
 
         await rig.CheckAsync(hash);
 
-        var failed = Assert.Single(rig.Harness.Published.Select<RegistrationFailed>()).Context.Message;
+        var failed = Assert.Single(rig.Harness.Published.Held<RegistrationFailed>()).Context.Message;
         Assert.Equal((rig.BatchId, "transaction", $"transaction {hash} reverted in block {mined!.BlockNumber}"), (failed.BatchId, failed.Stage, failed.Reason));
-        Assert.Empty(rig.Harness.Published.Select<ValidatorsRegistered>());
+        Assert.Empty(rig.Harness.Published.Held<ValidatorsRegistered>());
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public sealed class CheckRegistrationReceiptTests(AnvilNode anvil) : IClassFixtu
 
         await rig.CheckAsync();
 
-        var registered = Assert.Single(rig.Harness.Published.Select<ValidatorsRegistered>()).Context.Message;
+        var registered = Assert.Single(rig.Harness.Published.Held<ValidatorsRegistered>()).Context.Message;
         Assert.Equal((rig.BatchId, attempt.Hash, mined.BlockNumber), (registered.BatchId, registered.TransactionHash, registered.BlockNumber));
     }
 
@@ -104,8 +104,8 @@ public sealed class CheckRegistrationReceiptTests(AnvilNode anvil) : IClassFixtu
         await store.MarkRevertedAsync(rig.BatchId, reverted.Hash, CancellationToken.None);
 
         await rig.CheckAsync(reverted.Hash);
-        Assert.Empty(rig.Harness.Published.Select<RegistrationFailed>());
-        Assert.Empty(rig.Harness.Published.Select<ValidatorsRegistered>());
+        Assert.Empty(rig.Harness.Published.Held<RegistrationFailed>());
+        Assert.Empty(rig.Harness.Published.Held<ValidatorsRegistered>());
 
         var abandoned = await SendRecordedAsync(rig, store, key, Address.Parse(anvil.DevAccounts[4]), [], 21_000);
         var mined = await rig.Rpc.WaitForReceiptAsync(abandoned.Hash, 1);
@@ -114,9 +114,9 @@ public sealed class CheckRegistrationReceiptTests(AnvilNode anvil) : IClassFixtu
 
         await rig.CheckAsync(reverted.Hash);
 
-        var registered = Assert.Single(rig.Harness.Published.Select<ValidatorsRegistered>()).Context.Message;
+        var registered = Assert.Single(rig.Harness.Published.Held<ValidatorsRegistered>()).Context.Message;
         Assert.Equal((rig.BatchId, abandoned.Hash, mined.BlockNumber), (registered.BatchId, registered.TransactionHash, registered.BlockNumber));
-        Assert.Empty(rig.Harness.Published.Select<RegistrationFailed>());
+        Assert.Empty(rig.Harness.Published.Held<RegistrationFailed>());
     }
 
     private static async Task<RegistrationAttempt> SendRecordedAsync(
@@ -210,16 +210,16 @@ public sealed class CheckRegistrationReceiptTests(AnvilNode anvil) : IClassFixtu
         public async Task CheckAsync(params Bytes32[] hashes)
         {
             var consumer = Harness.GetConsumerHarness<CheckRegistrationReceiptConsumer>();
-            var before = consumer.Consumed.Select<CheckRegistrationReceipt>().Count();
+            var before = consumer.Consumed.Held<CheckRegistrationReceipt>().Count();
             await Harness.Bus.Publish(new CheckRegistrationReceipt { BatchId = BatchId, TransactionHashes = hashes });
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (consumer.Consumed.Select<CheckRegistrationReceipt>().Count() == before)
+            while (consumer.Consumed.Held<CheckRegistrationReceipt>().Count() == before)
             {
                 if (DateTime.UtcNow > deadline) throw new TimeoutException("the check was not consumed");
                 await Task.Delay(20);
             }
             await Harness.InactivityTask;
-            Assert.Empty(Harness.Published.Select<Fault>());
+            Assert.Empty(Harness.Published.Held<Fault>());
         }
 
         public async ValueTask DisposeAsync()

@@ -85,7 +85,7 @@ public sealed class NodeOutageTests(AnvilNode anvil) : IClassFixture<AnvilNode>
         // and the batch waits on (the last Registering timeout fails it, naming the transaction).
         await rig.Harness.Bus.Publish(new CheckRegistrationReceipt { BatchId = batch, TransactionHashes = [sent.Hash] });
         // Polled: Consumed.Any gives up at the harness's first quiet moment, which a loaded machine reaches early.
-        await SagaRig.WaitUntilAsync(() => rig.Harness.Consumed.Select<CheckRegistrationReceipt>().Any(m => m.Context.Message.BatchId == batch),
+        await SagaRig.WaitUntilAsync(() => rig.Harness.Consumed.Held<CheckRegistrationReceipt>().Any(m => m.Context.Message.BatchId == batch),
             "the receipt check was not consumed");
         var view = Assert.Single(await rig.Batches.ListAsync(10, CancellationToken.None));
         Assert.Equal((BatchStates.Registering, null), (view.State, view.FinishedAt));

@@ -30,12 +30,12 @@ public sealed class RegistrationFlowTests(AnvilNode anvil) : IClassFixture<Anvil
 
         var batchId = await rig.DropAsync("deposit_data-flow.json");
 
-        var accepted = Assert.Single(harness.Published.Select<DepositFileAccepted>()).Context.Message;
+        var accepted = Assert.Single(harness.Published.Held<DepositFileAccepted>()).Context.Message;
         Assert.Equal(batchId, accepted.BatchId);
         // The saga lives in operator.registration_sagas (the harness cannot query it by state): read it there.
         var (state, failure) = await EndedAsync(rig.Db, accepted.BatchId);
         await harness.InactivityTask;
-        var faults = harness.Published.Select<Fault>().Select(f => string.Join("; ", f.Context.Message.Exceptions.Select(Describe)));
+        var faults = harness.Published.Held<Fault>().Select(f => string.Join("; ", f.Context.Message.Exceptions.Select(Describe)));
         Assert.True(state == "Done", $"saga {state}: {failure} {string.Join(" | ", faults)}");
 
         var batch = Assert.Single(await rig.Batches.ListAsync(10, CancellationToken.None));

@@ -1,5 +1,6 @@
 using DvtBus.Contracts;
 using DvtBus.Operator.Registration;
+using DvtBus.Operator.Tests.Support;
 using DvtBus.Primitives;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
@@ -137,7 +138,7 @@ public sealed class RegistrationTimeoutTests
         oracles.Release.SetResult();
 
         // Polled: Published.Any gives up at the harness's first quiet moment, which a loaded machine reaches early.
-        await SagaRig.WaitUntilAsync(() => rig.Harness.Published.Select<Fault<CollectOracleApprovals>>().Any(), "the first request's fault was not published");
+        await SagaRig.WaitUntilAsync(() => rig.Harness.Published.Held<Fault<CollectOracleApprovals>>().Any(), "the first request's fault was not published");
         var saga = await rig.SettledAsync(batchId);
         Assert.Equal(rig.Machine.ApprovalsRequested.Name, saga.CurrentState);
         Assert.Null(saga.Failure);
@@ -205,7 +206,7 @@ public sealed class RegistrationTimeoutTests
         rig.Sent.ByBatch[batchId] = [TxHash, Replacement];
         await rig.Harness.Bus.Publish(new OracleApprovalsCollected { BatchId = batchId, ExitSignaturesIpfsHash = "bafy", Deadline = 1, Approvals = 2 });
 
-        await SagaRig.WaitUntilAsync(() => rig.Saga.Consumed.Select<Fault<SubmitRegistration>>().Any(), "the saga did not take the submission's fault");
+        await SagaRig.WaitUntilAsync(() => rig.Saga.Consumed.Held<Fault<SubmitRegistration>>().Any(), "the saga did not take the submission's fault");
         var waiting = await rig.SettledAsync(batchId);
         Assert.Equal(rig.Machine.Registering.Name, waiting.CurrentState);
         Assert.Null(waiting.Failure);
@@ -257,9 +258,9 @@ public sealed class RegistrationTimeoutTests
     /// <summary>Publishes and waits until the saga consumed it (the message carries an array, so record equality cannot find it).</summary>
     private static async Task DeliverRegisteredAsync(SagaRig rig, ValidatorsRegistered message)
     {
-        var before = rig.Saga.Consumed.Select<ValidatorsRegistered>().Count();
+        var before = rig.Saga.Consumed.Held<ValidatorsRegistered>().Count();
         await rig.Harness.Bus.Publish(message);
-        await SagaRig.WaitUntilAsync(() => rig.Saga.Consumed.Select<ValidatorsRegistered>().Count() > before, $"the saga did not consume {message.TransactionHash}");
+        await SagaRig.WaitUntilAsync(() => rig.Saga.Consumed.Held<ValidatorsRegistered>().Count() > before, $"the saga did not consume {message.TransactionHash}");
         await rig.Harness.InactivityTask;
     }
 

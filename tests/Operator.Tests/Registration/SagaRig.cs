@@ -82,7 +82,7 @@ public sealed class SagaRig : IAsyncDisposable
             Validators = Keys.Take(validators).ToList(),
         });
         // Polled rather than Published.Any, which gives up at the first quiet moment, before a loaded machine published it.
-        await WaitUntilAsync(() => Harness.Published.Select<ExitRequested>().Any(m => m.Context.Message.BatchId == batchId),
+        await WaitUntilAsync(() => Harness.Published.Held<ExitRequested>().Any(m => m.Context.Message.BatchId == batchId),
             $"no ExitRequested for batch {batchId}");
         // Arming the stage timeout is the acceptance's last step.
         await WaitUntilAsync(() => Armed.Changes(batchId) > 0, $"no timeout armed for batch {batchId}");
@@ -107,11 +107,11 @@ public sealed class SagaRig : IAsyncDisposable
     public async Task<List<T>> PublishedAsync<T>() where T : class
     {
         await Harness.InactivityTask;
-        var messages = Harness.Published.Select<T>().Select(m => m.Context.Message).ToList();
+        var messages = Harness.Published.Held<T>().Select(m => m.Context.Message).ToList();
         while (true)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(500));
-            var again = Harness.Published.Select<T>().Select(m => m.Context.Message).ToList();
+            var again = Harness.Published.Held<T>().Select(m => m.Context.Message).ToList();
             if (again.Count == messages.Count) return again;
             messages = again;
         }
@@ -195,7 +195,7 @@ public sealed class SagaRig : IAsyncDisposable
         // Known by its message id: records with lists are not equal to their deserialized copies.
         var id = NewId.NextGuid();
         await Harness.Bus.Publish(message, c => c.MessageId = id);
-        await WaitUntilAsync(() => Saga.Consumed.Select<T>().Any(m => m.Context.MessageId == id), $"the saga did not consume {message}");
+        await WaitUntilAsync(() => Saga.Consumed.Held<T>().Any(m => m.Context.MessageId == id), $"the saga did not consume {message}");
         await Harness.InactivityTask;
     }
 

@@ -94,7 +94,7 @@ public sealed class SubmissionHoldTests(AnvilNode anvil) : IClassFixture<AnvilNo
         await rig.PublishSubmitAsync(batch);
 
         await RegistrationRig.UntilAsync(
-            () => Task.FromResult(rig.Harness.Consumed.Select<SubmitRegistration>(m => m.Context.Message.BatchId == batch).Any()), "the submission consumed");
+            () => Task.FromResult(rig.Harness.Consumed.Held<SubmitRegistration>(m => m.Context.Message.BatchId == batch).Any()), "the submission consumed");
         Assert.True(rig.Log.Of<Fault>().Count == 0, rig.Faults());
         Assert.Empty(await rig.AttemptsAsync(batch));
         Assert.Empty(rig.Log.Of<RegistrationTransactionSent>());
