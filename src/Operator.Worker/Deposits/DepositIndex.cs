@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Dapper;
 using DvtBus.Crypto.Consensus;
 using DvtBus.Ethereum.Abi;
@@ -12,12 +13,24 @@ namespace DvtBus.Operator.Deposits;
 /// The network's deposits as the deposit contract logged them, cached in <c>operator.deposit_events</c>.
 /// The next validator index is the number of distinct public keys with a valid deposit signature: a
 /// deposit whose signature does not verify never becomes a validator, and a top-up adds none.
+/// <para>
+/// Every pass reads the last <see cref="ReorgDepth"/> blocks again and replaces what it stored for them, so a
+/// reorg (a deposit dropped, or another one in its place) is undone within that depth. Each pass then checks the
+/// stored deposits against the contract's own count: their indexes must run without a gap up to
+/// <c>get_deposit_count()</c> at the block read. A gap (logs a node left out, a reorg deeper than that) rewinds the
+/// scan to it and fails the pass with the reason; the next pass reads from there.
+/// </para>
 /// </summary>
 public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network network, ulong startBlock, ulong chunkSize)
 {
+    /// <summary>Blocks read again on every pass: two epochs, past which mainnet finalizes.</summary>
+    public const ulong ReorgDepth = 64;
+
+    private static readonly AbiFunction GetDepositCount = AbiFunction.Parse("get_deposit_count()", "(bytes)");
+
     private readonly SemaphoreSlim _sync = new(1, 1);
 
-    /// <summary>Reads the logs from where the last scan stopped up to the latest block; returns that block.</summary>
+    /// <summary>Reads the logs from <see cref="ReorgDepth"/> blocks before where the last scan stopped up to the latest block; returns that block.</summary>
     public async Task<ulong> SyncAsync(CancellationToken ct)
     {
         await _sync.WaitAsync(ct);
@@ -28,23 +41,34 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
             var next = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
                 "SELECT next_block FROM operator.deposit_scan WHERE id = 1", cancellationToken: ct)) is { } stored
                 ? Math.Max((ulong)stored, startBlock) : startBlock;
-            if (next > latest) return latest;
+            var from = Math.Max(startBlock, next > ReorgDepth ? next - ReorgDepth : 0);
+            if (from > latest) return latest;
 
             var logs = await rpc.GetLogsInChunksAsync(
-                LogFilter.ForEvent(network.DepositContract, StakeWiseCalls.DepositEvent), next, latest, chunkSize, ct);
-            var rows = Decode(logs).ToList();
+                LogFilter.ForEvent(network.DepositContract, StakeWiseCalls.DepositEvent), from, latest, chunkSize, ct);
+            var known = (await connection.QueryAsync<KnownRow>(new CommandDefinition(
+                    "SELECT deposit_index, block_hash, valid FROM operator.deposit_events WHERE block_number >= @from AND block_hash IS NOT NULL",
+                    new { from = (long)from }, cancellationToken: ct)))
+                .ToDictionary(r => (r.Deposit_Index, Convert.ToHexString(r.Block_Hash)), r => r.Valid);
+            var rows = Decode(logs, known).ToList();
             await using var tx = await connection.BeginTransactionAsync(ct);
             await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM operator.deposit_events WHERE block_number >= @from", new { from = (long)from }, tx, cancellationToken: ct));
+            await connection.ExecuteAsync(new CommandDefinition(
                 """
-                INSERT INTO operator.deposit_events (deposit_index, public_key, valid, block_number)
-                VALUES (@DepositIndex, @PublicKey, @Valid, @BlockNumber) ON CONFLICT (deposit_index) DO NOTHING
+                INSERT INTO operator.deposit_events (deposit_index, public_key, valid, block_number, block_hash)
+                VALUES (@DepositIndex, @PublicKey, @Valid, @BlockNumber, @BlockHash)
+                ON CONFLICT (deposit_index) DO UPDATE SET public_key = EXCLUDED.public_key, valid = EXCLUDED.valid,
+                    block_number = EXCLUDED.block_number, block_hash = EXCLUDED.block_hash
                 """, rows, tx, cancellationToken: ct));
+            var gap = await GapAsync(connection, tx, from, latest, ct);
             await connection.ExecuteAsync(new CommandDefinition(
                 """
                 INSERT INTO operator.deposit_scan (id, next_block) VALUES (1, @next)
-                ON CONFLICT (id) DO UPDATE SET next_block = GREATEST(operator.deposit_scan.next_block, EXCLUDED.next_block)
-                """, new { next = (long)latest + 1 }, tx, cancellationToken: ct));
+                ON CONFLICT (id) DO UPDATE SET next_block = EXCLUDED.next_block
+                """, new { next = gap is { } g ? g.RewindTo : (long)latest + 1 }, tx, cancellationToken: ct));
             await tx.CommitAsync(ct);
+            if (gap is not null) throw new InvalidOperationException(gap.Value.Reason);
             return latest;
         }
         finally
@@ -53,6 +77,39 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
         }
     }
 
+    /// <summary>
+    /// Where the stored deposits stop agreeing with the contract: a missing index from the last deposit before
+    /// <paramref name="from"/> on (earlier ones were checked by earlier passes), or fewer than
+    /// <c>get_deposit_count()</c> at <paramref name="latest"/>; with the block to read again from. Null when they agree
+    /// (or none is stored: the scan may start after the last deposit).
+    /// </summary>
+    private async Task<(long RewindTo, string Reason)?> GapAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ulong from, ulong latest, CancellationToken ct)
+    {
+        var missing = await connection.QueryFirstOrDefaultAsync<MissingRow?>(new CommandDefinition(
+            """
+            WITH checked AS (
+                SELECT deposit_index, block_number FROM operator.deposit_events
+                WHERE deposit_index >= COALESCE(
+                    (SELECT max(deposit_index) FROM operator.deposit_events WHERE block_number < @from),
+                    (SELECT min(deposit_index) FROM operator.deposit_events)))
+            SELECT e.deposit_index + 1 AS deposit_index, e.block_number FROM checked e
+            WHERE e.deposit_index < (SELECT max(deposit_index) FROM checked)
+              AND NOT EXISTS (SELECT 1 FROM checked n WHERE n.deposit_index = e.deposit_index + 1)
+            ORDER BY e.deposit_index LIMIT 1
+            """, new { from = (long)from }, tx, cancellationToken: ct));
+        if (missing is { } m)
+            return (m.Block_Number, $"deposit {m.Deposit_Index} is missing from the deposit logs read (after block {m.Block_Number}); reading again from there");
+        var last = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "SELECT max(deposit_index) FROM operator.deposit_events", transaction: tx, cancellationToken: ct));
+        if (last is null) return null;
+        var bytes = (byte[])(await rpc.CallAsync(network.DepositContract, GetDepositCount, [], BlockTag.Number(latest), ct))[0];
+        if (bytes.Length != 8) throw new InvalidOperationException($"get_deposit_count() returned {bytes.Length} bytes, not 8");
+        var count = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        if ((ulong)last.Value + 1 == count) return null;
+        var rewind = Math.Max((long)startBlock, (long)latest - (long)ReorgDepth * 4);
+        return (rewind, $"the deposit logs read up to block {latest} end at deposit {last.Value}, but the deposit contract counts {count} deposits there; " +
+            $"reading again from block {rewind}");
+    }
     /// <summary>The index the next new validator gets, as of the last sync.</summary>
     public async Task<ulong> NextIndexAsync(CancellationToken ct)
     {
@@ -72,15 +129,22 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
         return found.Select(k => BlsPublicKey.From(k)).ToHashSet();
     }
 
-    // Each signature costs a pairing: the first scan of a long-lived network verifies on every core.
-    private IEnumerable<DepositRow> Decode(IEnumerable<LogEntry> logs) =>
+    // Each signature costs a pairing: the first scan of a long-lived network verifies on every core. A deposit read
+    // again in the same block (same hash) keeps the check it had.
+    private IEnumerable<DepositRow> Decode(IEnumerable<LogEntry> logs, IReadOnlyDictionary<(long, string), bool> known) =>
         logs.AsParallel().AsOrdered()
             .Select(log => !log.Removed && StakeWiseCalls.TryDecodeDepositEvent(log, out var deposit)
                 ? new DepositRow((long)deposit.Index, deposit.PublicKey.ToArray(),
-                    DepositSigning.Verify(network, new DepositMessage(deposit.PublicKey, deposit.WithdrawalCredentials, deposit.AmountGwei), deposit.Signature),
-                    (long)log.BlockNumber)
+                    known.TryGetValue(((long)deposit.Index, Convert.ToHexString(log.BlockHash.Span)), out var valid)
+                        ? valid
+                        : DepositSigning.Verify(network, new DepositMessage(deposit.PublicKey, deposit.WithdrawalCredentials, deposit.AmountGwei), deposit.Signature),
+                    (long)log.BlockNumber, log.BlockHash.ToArray())
                 : null)
             .OfType<DepositRow>();
 
-    private sealed record DepositRow(long DepositIndex, byte[] PublicKey, bool Valid, long BlockNumber);
+    private sealed record DepositRow(long DepositIndex, byte[] PublicKey, bool Valid, long BlockNumber, byte[] BlockHash);
+
+    private sealed record KnownRow(long Deposit_Index, byte[] Block_Hash, bool Valid);
+
+    private sealed record MissingRow(long Deposit_Index, long Block_Number);
 }

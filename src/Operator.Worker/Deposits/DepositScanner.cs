@@ -18,12 +18,12 @@ public sealed partial class DepositScanner(DepositIndex index, TimeSpan interval
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // The RPC client already retried; an unreachable node is waited out, not fatal.
-                ScanFailed(logger, e.GetType().Name);
+                ScanFailed(logger, e.GetType().Name, e.Message);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Deposit log scan failed ({Error}); retrying on the next tick")]
-    private static partial void ScanFailed(ILogger logger, string error);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deposit log scan failed ({Error}: {Reason}); retrying on the next tick")]
+    private static partial void ScanFailed(ILogger logger, string error, string reason);
 }

@@ -1,5 +1,7 @@
 using Dapper;
+using DvtBus.Crypto.Consensus;
 using DvtBus.Crypto.Deposits;
+using DvtBus.Devnet.Deploy;
 using DvtBus.Ethereum.Crypto;
 using DvtBus.Ethereum.Rpc;
 using DvtBus.Ethereum.Transactions;
@@ -58,9 +60,104 @@ public sealed class DepositIndexTests(AnvilNode anvil) : IClassFixture<AnvilNode
         Assert.Equal(new HashSet<BlsPublicKey> { a.PublicKey, c.PublicKey }, await restarted.AlreadyDepositedAsync([a.PublicKey, c.PublicKey], CancellationToken.None));
     }
 
-    private static async Task DepositAsync(TransactionSender sender, Address depositContract, DepositValidator v)
+    /// <summary>
+    /// A reorg replaces a deposit the index had stored (anvil's snapshot and revert: the chain goes back and another
+    /// deposit takes the same index in a block of the same number): the next pass reads the last blocks again and
+    /// holds the new deposit, not the dropped one.
+    /// </summary>
+    [Fact]
+    public async Task Deposit_dropped_by_a_reorg_leaves_the_index_and_the_one_in_its_place_enters_it()
     {
-        var receipt = await sender.SendAndWaitAsync(new TransactionRequest(depositContract, DepositFiles.DepositCall(v), DepositFiles.Wei(v)));
+        var (network, devnet, sender, rpc) = await DeployAsync("reorg");
+        var a = DepositFiles.Entry(network, devnet.Vault, "reorg-a");
+        var b = DepositFiles.Entry(network, devnet.Vault, "reorg-b");
+        var start = await rpc.BlockNumberAsync();
+        await using var db = await MigratedAsync();
+        var index = new DepositIndex(db, rpc, network, start, chunkSize: 100);
+        var snapshot = (await anvil.RequestAsync("evm_snapshot")).GetString();
+
+        await DepositAsync(sender, devnet.DepositContract, a);
+        await index.SyncAsync(CancellationToken.None);
+        Assert.Equal(1UL, await index.NextIndexAsync(CancellationToken.None));
+        Assert.Equal(new HashSet<BlsPublicKey> { a.PublicKey }, await index.AlreadyDepositedAsync([a.PublicKey, b.PublicKey], CancellationToken.None));
+
+        Assert.True((await anvil.RequestAsync("evm_revert", snapshot)).GetBoolean());
+        // A new sender: the first one counts the reverted transaction's nonce as used and would sign behind a gap.
+        using var funder = EthPrivateKey.FromHex(anvil.DevPrivateKeys[2]);
+        await DepositAsync(new TransactionSender(rpc, funder, devnet.ChainId), devnet.DepositContract, b);
+        await index.SyncAsync(CancellationToken.None);
+
+        Assert.Equal(1UL, await index.NextIndexAsync(CancellationToken.None));
+        Assert.Equal(new HashSet<BlsPublicKey> { b.PublicKey }, await index.AlreadyDepositedAsync([a.PublicKey, b.PublicKey], CancellationToken.None));
+    }
+
+    /// <summary>
+    /// A node that leaves deposit logs out (one in the middle, or the last): the pass fails naming the deposit
+    /// missing or the contract's count, and once a node answers in full the next pass reads from the gap and holds them all.
+    /// </summary>
+    [Theory]
+    [InlineData(1, "deposit 1 is missing from the deposit logs read")]
+    [InlineData(2, "end at deposit 1, but the deposit contract counts 3 deposits")]
+    public async Task Logs_a_node_left_out_fail_the_pass_and_the_next_full_answer_fills_the_gap(int left, string reason)
+    {
+        var (network, devnet, sender, rpc) = await DeployAsync($"gap-{left}");
+        var deposits = new[] { "a", "b", "c" }.Select(l => DepositFiles.Entry(network, devnet.Vault, $"gap-{left}-{l}")).ToList();
+        var start = await rpc.BlockNumberAsync();
+        var hashes = new List<Bytes32>();
+        foreach (var deposit in deposits) hashes.Add(await DepositAsync(sender, devnet.DepositContract, deposit));
+        await using var db = await MigratedAsync();
+        using var leaving = new HttpClient(new LeaveLogOut(hashes[left]) { InnerHandler = new HttpClientHandler() });
+
+        var partial = new DepositIndex(db, new EthRpcClient(leaving, anvil.Uri), network, start, chunkSize: 100);
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => partial.SyncAsync(CancellationToken.None));
+        Assert.Contains(reason, failure.Message, StringComparison.Ordinal);
+
+        var full = new DepositIndex(db, rpc, network, start, chunkSize: 100);
+        await full.SyncAsync(CancellationToken.None);
+        Assert.Equal(3UL, await full.NextIndexAsync(CancellationToken.None));
+        Assert.Equal(deposits.Select(d => d.PublicKey).ToHashSet(),
+            await full.AlreadyDepositedAsync(deposits.Select(d => d.PublicKey), CancellationToken.None));
+    }
+
+    private async Task<(Network Network, Deployment Devnet, TransactionSender Sender, EthRpcClient Rpc)> DeployAsync(string name)
+    {
+        using var manager = DevnetDeployment.Key(name + "-manager");
+        var devnet = await DevnetDeployment.DeployAsync(anvil, [manager.Address], 1, manager.Address);
+        var rpc = new EthRpcClient(new HttpClient(), anvil.Uri);
+        var funder = EthPrivateKey.FromHex(anvil.DevPrivateKeys[2]);
+        return (DepositFiles.Devnet(devnet.DepositContract, devnet.ChainId), devnet, new TransactionSender(rpc, funder, devnet.ChainId), rpc);
+    }
+
+    private static async Task<NpgsqlDataSource> MigratedAsync()
+    {
+        var db = NpgsqlDataSource.Create(await TestServices.CreateDatabaseAsync("operator_index"));
+        await new PostgresMigrator(db, "operator", PostgresMigrator.FromAssembly(typeof(OperatorOptions).Assembly)).MigrateAsync();
+        return db;
+    }
+
+    private static async Task<Bytes32> DepositAsync(TransactionSender sender, Address depositContract, DepositValidator v)
+    {
+        // Bounded: a transaction anvil keeps pending (a nonce gap) fails the test instead of hanging the run.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var receipt = await sender.SendAndWaitAsync(
+            new TransactionRequest(depositContract, DepositFiles.DepositCall(v), DepositFiles.Wei(v)), cancellationToken: timeout.Token);
         Assert.True(receipt.Succeeded);
+        return receipt.TransactionHash;
+    }
+
+    /// <summary>Answers eth_getLogs without the log of one transaction, as a node missing some would.</summary>
+    private sealed class LeaveLogOut(Bytes32 transaction) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var body = request.Content is null ? "" : await request.Content.ReadAsStringAsync(cancellationToken);
+            var response = await base.SendAsync(request, cancellationToken);
+            if (!body.Contains("\"eth_getLogs\"", StringComparison.Ordinal)) return response;
+            var json = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken))!;
+            var logs = json["result"]!.AsArray();
+            foreach (var log in logs.Where(l => l!["transactionHash"]!.GetValue<string>() == transaction.ToString()).ToList()) logs.Remove(log);
+            response.Content = new StringContent(json.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
+            return response;
+        }
     }
 }
