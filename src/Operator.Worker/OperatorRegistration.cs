@@ -30,6 +30,8 @@ public static class OperatorRegistration
         services.AddSingleton(sp => new DepositIndex(
             sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<EthRpcClient>(), sp.GetRequiredService<Network>(),
             Options(sp).DepositStartBlock, Options(sp).LogChunkSize));
+        // First of the operator's hosted services: nothing reads the chain before the node is known to serve the right one.
+        services.AddHostedService<ChainCheck>();
         services.AddHostedService(sp => new DepositScanner(
             sp.GetRequiredService<DepositIndex>(), Options(sp).ScanInterval, sp.GetRequiredService<ILogger<DepositScanner>>()));
         services.AddSingleton(sp => new DepositFolder(Options(sp).Folder));
