@@ -1,11 +1,13 @@
 # shellcheck shell=bash
 # ./dvt services up|down|status: the test services kept running for development. They live in
-# ${TMPDIR:-/tmp}/dvtbus-dev; .dvt/services.env (sourceable) lets later calls and a shell find them.
+# ${TMPDIR:-/tmp}/dvtbus-dev-<uid> (mode 700, checked to be this user's before anything in it is read);
+# .dvt/services.env (sourceable) lets later calls and a shell find them.
 
-DVT_DEV_BASE="${TMPDIR:-/tmp}/dvtbus-dev"
+DVT_DEV_BASE="${TMPDIR:-/tmp}/dvtbus-dev-$(id -u)"
 DVT_DEV_STATE="$DVT_ROOT/.dvt/services.env"
 
 dvt_cmd_services() {
+  dvt_own "$DVT_DEV_BASE" && dvt_own "$DVT_DEV_BASE/services.env" || return 1
   case ${1:-} in
     up) _dvt_services_up ;;
     down) _dvt_services_down ;;
@@ -31,7 +33,7 @@ _dvt_services_up() {
   dvt_services_stop "$DVT_DEV_BASE"
   dvt_remove_base "$DVT_DEV_BASE"
   rm -f "$DVT_DEV_STATE"
-  mkdir -p "$DVT_DEV_BASE"
+  mkdir -m 700 "$DVT_DEV_BASE" || dvt_die "cannot create $DVT_DEV_BASE"
   : >"$DVT_DEV_BASE/.dvtbus"
   # Undone only if the start fails; after success the services outlive this script.
   dvt_at_exit "dvt_services_stop '$DVT_DEV_BASE'; dvt_remove_base '$DVT_DEV_BASE'"

@@ -15,9 +15,13 @@ dvt_at_exit() { DVT_CLEANUPS+=("$1"); }
 # Drops the registered actions without running them: what they would undo is meant to stay.
 dvt_keep_on_exit() { DVT_CLEANUPS=(); }
 
-# Runs the registered actions now (newest first) and forgets them; safe to call again.
+# Runs the registered actions now (newest first) and forgets them; safe to call again. Interrupts wait
+# until they are done: a Ctrl-C in the middle would leave services half-stopped and their folder removed.
 dvt_cleanup_now() {
-  local i action
+  local i action saved_int saved_term
+  saved_int=$(trap -p INT)
+  saved_term=$(trap -p TERM)
+  trap '' INT TERM
   if [[ -n $DVT_CHILD ]]; then dvt_stop_child; fi
   for ((i = ${#DVT_CLEANUPS[@]} - 1; i >= 0; i--)); do
     action=${DVT_CLEANUPS[i]}
@@ -25,6 +29,23 @@ dvt_cleanup_now() {
     eval "$action" || true
   done
   DVT_CLEANUPS=()
+  eval "${saved_int:-trap - INT}"
+  eval "${saved_term:-trap - TERM}"
+}
+
+# Fails unless <path> is this user's own and not a symbolic link, and, for a file, writable by no one else:
+# ./dvt sources files under a shared temporary folder, which another user could have planted there.
+dvt_own() {
+  local path=$1
+  [[ -e $path ]] || return 0
+  if [[ -L $path || ! -O $path ]]; then
+    dvt_log "$path is not yours (or is a link): remove it, or point TMPDIR elsewhere"
+    return 1
+  fi
+  if [[ -f $path && -n $(find "$path" -maxdepth 0 -perm /022) ]]; then
+    dvt_log "$path is writable by other users: remove it, or point TMPDIR elsewhere"
+    return 1
+  fi
 }
 
 dvt_run_cleanups() {
