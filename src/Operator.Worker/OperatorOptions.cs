@@ -1,4 +1,5 @@
 using DvtBus.Crypto.Consensus;
+using DvtBus.Ethereum.Crypto;
 using DvtBus.Primitives;
 using Microsoft.Extensions.Options;
 
@@ -107,8 +108,10 @@ internal sealed class OperatorOptionsValidator : IValidateOptions<OperatorOption
         var failures = new List<string>();
         if (string.IsNullOrWhiteSpace(o.Folder)) failures.Add("Operator:Folder is required (the watched deposit-data folder)");
         if (!Networks.TryResolve(o.Network, out _, out var networkError)) failures.Add("Operator:Network: " + networkError);
-        if (!Address.TryParse(o.Vault, out _)) failures.Add("Operator:Vault must be the vault's 20-byte address");
-        if (!Address.TryParse(o.Keeper, out _)) failures.Add("Operator:Keeper must be the keeper's 20-byte address");
+        CheckAddress(failures, "Operator:Vault", "the vault's", o.Vault);
+        CheckAddress(failures, "Operator:Keeper", "the keeper's", o.Keeper);
+        if (o.Network.DepositContractAddress is { } depositContract)
+            CheckAddress(failures, "Operator:Network:DepositContractAddress", "the deposit contract's", depositContract);
         if (!Uri.TryCreate(o.RpcUrl, UriKind.Absolute, out var rpc) || rpc.Scheme is not ("http" or "https"))
             failures.Add("Operator:RpcUrl must be the execution node's http(s) JSON-RPC URL");
         if (o.MaxBatchSize is < 1 or > 1000) failures.Add($"Operator:MaxBatchSize {o.MaxBatchSize} must be 1 to 1000");
@@ -142,5 +145,13 @@ internal sealed class OperatorOptionsValidator : IValidateOptions<OperatorOption
                 "which replaces a stuck transaction before the receipt is looked for");
         if (o.RegisteringChecks is < 0 or > 100) failures.Add($"Operator:RegisteringChecks {o.RegisteringChecks} must be 0 to 100");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>A 20-byte address; written in mixed case, its EIP-55 checksum must hold (a wrong one is a typo, and money follows these).</summary>
+    private static void CheckAddress(List<string> failures, string setting, string whose, string? text)
+    {
+        if (!Address.TryParse(text, out _)) failures.Add($"{setting} must be {whose} 20-byte address");
+        else if (!AddressChecksum.TryParse(text, out _))
+            failures.Add($"{setting} {text} fails its EIP-55 checksum (mixed case must read {AddressChecksum.Encode(Address.Parse(text))}): a typo? Write it in that form, or in lower case");
     }
 }

@@ -39,6 +39,37 @@ public sealed class OperatorOptionsTests
         }
     }
 
+    /// <summary>
+    /// Addresses the money follows: lower case (no checksum) or a right EIP-55 checksum pass; mixed case with a wrong
+    /// checksum is a typo, named with the form it should have. Addresses from the EIP's own examples.
+    /// </summary>
+    [Fact]
+    public void Mixed_case_addresses_with_a_wrong_checksum_are_refused_naming_the_right_form()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            var options = Valid(file);
+            options.Vault = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
+            options.Keeper = "0xfb6916095ca1df60bb79ce92ce3ea74c37c5d359";
+            options.Network.DepositContractAddress = "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb";
+            Assert.True(new OperatorOptionsValidator().Validate(null, options).Succeeded);
+
+            options.Vault = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD";
+            options.Network.DepositContractAddress = "0xd1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb";
+            var failures = new OperatorOptionsValidator().Validate(null, options).Failures!.ToList();
+
+            Assert.Equal(2, failures.Count);
+            Assert.StartsWith("Operator:Vault 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD fails its EIP-55 checksum", failures[0], StringComparison.Ordinal);
+            Assert.Contains("must read 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", failures[0], StringComparison.Ordinal);
+            Assert.StartsWith("Operator:Network:DepositContractAddress 0xd1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb fails", failures[1], StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     /// <summary>Complete devnet settings; <paramref name="file"/> stands for both the keystore and its password file.</summary>
     internal static OperatorOptions Valid(string file) => new()
     {
