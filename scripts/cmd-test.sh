@@ -32,6 +32,12 @@ dvt_cmd_test() {
     dvt_phase_done tests "$t"
     read -r passed failed skipped < <(dvt_count_trx "$base/results")
     dvt_report_run_errors "$base/results"
+    if ((test_rc != 0 && failed == 0)); then
+      # A test host that crashed or hung reports no result for the test it was running: that test failed.
+      dvt_log "the run failed without a failed test (a test host crashed or hung): counted as 1 failed"
+      failed=1
+    fi
+    if ((test_rc != 0 || failed > 0)); then dvt_keep_results "$base/results"; fi
   else
     dvt_log "build failed (exit $build_rc): no tests ran"
   fi

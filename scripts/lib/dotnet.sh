@@ -31,6 +31,18 @@ dvt_count_trx() {
   printf '%d %d %d\n' "$passed" "$failed" "$skipped"
 }
 
+# Keeps a failed run's results (trx files, and the blame collector's sequence files that name the test a
+# crashed or hung host was running) in .dvt/test-results, replacing the last ones; hang dumps are left out
+# (hundreds of MB each). The run's own folder is removed with its services.
+dvt_keep_results() {
+  local results=$1 kept=$DVT_ROOT/.dvt/test-results
+  [[ -d $results ]] || return 0
+  rm -rf -- "$kept"
+  mkdir -p "$kept"
+  (cd "$results" && find . -type f \( -name '*.trx' -o -name 'Sequence_*.xml' \) -exec cp --parents {} "$kept" \;) || true
+  dvt_log "results of the failed run kept in ${kept#"$DVT_ROOT"/}"
+}
+
 # Prints the first line of every run-level error in the trx files under $1 (a test host that
 # crashed or could not start): such a run fails without any failed test to show for it. xunit's
 # own [FAIL] lines land there too and are left out: the failed tests are counted already.
