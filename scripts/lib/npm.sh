@@ -3,10 +3,9 @@
 # lock file; a stamp of the lock, package.json and node's version skips it when nothing changed.
 # Never --omit=optional: anvil's native binary is an optional dependency.
 #
-# A registry copy that serves only anvil's linux-x64 binary package (as the one our machines use
-# does) yields a lock without the other platforms' entries, which `npm ci` rejects as out of
-# sync before installing anything; `npm install --no-save` then installs the same locked
-# versions without touching the lock.
+# The lock holds every platform's anvil binary entry (npm ci refuses a lock without them). A registry
+# copy that once served only the linux-x64 one yielded such a short lock; should a lock come out
+# short again, `npm install --no-save` installs the same locked versions without touching it.
 
 dvt_ensure_npm_peers() {
   local js="$DVT_ROOT/tools/js" stamp want
