@@ -26,8 +26,9 @@ public sealed class EthRpcOptions
 }
 
 /// <summary>
-/// A JSON-RPC 2.0 client for an Ethereum execution node. Transport failures are retried with back-off;
-/// JSON-RPC errors (reverts, nonce and fee errors) are thrown as <see cref="RpcException"/> at once.
+/// A JSON-RPC 2.0 client for an Ethereum execution node. Transport failures are retried with back-off
+/// (eth_sendTransaction only when the request never reached the node); JSON-RPC errors (reverts, nonce and
+/// fee errors) are thrown as <see cref="RpcException"/> at once.
 /// </summary>
 public sealed class EthRpcClient
 {
@@ -35,28 +36,40 @@ public sealed class EthRpcClient
     private readonly Uri _endpoint;
     private readonly EthRpcOptions _options;
     private readonly ResiliencePipeline _pipeline;
+    private readonly ResiliencePipeline _unsentOnlyPipeline;
     private long _nextId;
+
+    /// <summary>
+    /// Methods a node carries out each time it gets them: eth_sendTransaction picks the next nonce, so an attempt
+    /// that timed out or lost its answer may have sent a transfer, and a second attempt would send another. They
+    /// are retried only when the request never reached the node.
+    /// </summary>
+    private static readonly HashSet<string> NotRepeatable = ["eth_sendTransaction"];
 
     public EthRpcClient(HttpClient http, Uri endpoint, EthRpcOptions? options = null)
     {
         _http = http;
         _endpoint = endpoint;
         _options = options ?? new EthRpcOptions();
+        _pipeline = Pipeline(new PredicateBuilder().Handle<RpcTransportException>(e => e.IsTransient).Handle<TimeoutRejectedException>());
+        _unsentOnlyPipeline = Pipeline(new PredicateBuilder().Handle<RpcTransportException>(e => e.IsTransient && e.NeverSent));
+    }
+
+    private ResiliencePipeline Pipeline(PredicateBuilder<object> retried)
+    {
         var builder = new ResiliencePipelineBuilder();
         if (_options.MaxRetries > 0)
         {
             builder.AddRetry(new RetryStrategyOptions
             {
-                ShouldHandle = new PredicateBuilder()
-                    .Handle<RpcTransportException>(e => e.IsTransient)
-                    .Handle<TimeoutRejectedException>(),
+                ShouldHandle = retried,
                 MaxRetryAttempts = _options.MaxRetries,
                 Delay = _options.RetryDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
             });
         }
-        _pipeline = builder.AddTimeout(_options.AttemptTimeout).Build();
+        return builder.AddTimeout(_options.AttemptTimeout).Build();
     }
 
     public IReadOnlyList<string> CustomErrors => _options.CustomErrors;
@@ -68,7 +81,8 @@ public sealed class EthRpcClient
         var body = new JsonObject { ["jsonrpc"] = "2.0", ["id"] = id, ["method"] = method, ["params"] = parameters }.ToJsonString();
         try
         {
-            return await _pipeline.ExecuteAsync(async token => await SendOnceAsync(method, body, token), cancellationToken);
+            var pipeline = NotRepeatable.Contains(method) ? _unsentOnlyPipeline : _pipeline;
+            return await pipeline.ExecuteAsync(async token => await SendOnceAsync(method, body, token), cancellationToken);
         }
         catch (TimeoutRejectedException ex)
         {
@@ -103,7 +117,8 @@ public sealed class EthRpcClient
         }
         catch (HttpRequestException ex)
         {
-            throw new RpcTransportException($"{method}: cannot reach the node ({ex.Message})", isTransient: true, inner: ex);
+            throw new RpcTransportException($"{method}: cannot reach the node ({ex.Message})", isTransient: true, inner: ex,
+                neverSent: ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError);
         }
         catch (OperationCanceledException ex) when (!token.IsCancellationRequested)
         {

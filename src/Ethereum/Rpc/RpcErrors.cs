@@ -54,9 +54,12 @@ public sealed class RpcException : Exception
 /// The node could not be reached or did not answer properly (connection refused, timeout, HTTP 5xx/429,
 /// not JSON). <see cref="IsTransient"/> says whether trying again can help; those have already been retried.
 /// </summary>
-public sealed class RpcTransportException(string message, bool isTransient, int? httpStatus = null, Exception? inner = null)
+public sealed class RpcTransportException(string message, bool isTransient, int? httpStatus = null, Exception? inner = null, bool neverSent = false)
     : Exception(message, inner)
 {
     public bool IsTransient { get; } = isTransient;
     public int? HttpStatus { get; } = httpStatus;
+
+    /// <summary>The request never reached the node (no connection could be made): repeating it cannot do anything twice.</summary>
+    public bool NeverSent { get; } = neverSent;
 }

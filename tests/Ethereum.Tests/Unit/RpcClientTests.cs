@@ -133,7 +133,45 @@ public class RpcClientTests
         var client = new EthRpcClient(new HttpClient(), new Uri($"http://127.0.0.1:{port}"), Fast);
         var ex = await Assert.ThrowsAsync<RpcTransportException>(() => client.ChainIdAsync());
         Assert.True(ex.IsTransient);
+        Assert.True(ex.NeverSent);
         Assert.IsType<HttpRequestException>(ex.InnerException);
+    }
+
+    /// <summary>
+    /// The node picks the nonce of an eth_sendTransaction, so an attempt whose answer was lost may have sent it: a
+    /// second attempt would send a second transfer. Only a request that never reached the node is sent again.
+    /// </summary>
+    [Fact]
+    public async Task A_node_signed_transaction_is_sent_again_only_when_the_first_attempt_never_reached_the_node()
+    {
+        static System.Text.Json.Nodes.JsonArray Transfer() => [new System.Text.Json.Nodes.JsonObject { ["from"] = "0x0000000000000000000000000000000000000001" }];
+        var hash = "\"0x" + new string('a', 64) + "\"";
+
+        var (answeredBadly, badNode) = Client((request, call) => call == 1 ? new HttpResponseMessage(HttpStatusCode.BadGateway) : Json(Result(request, hash)));
+        Assert.Equal(502, (await Assert.ThrowsAsync<RpcTransportException>(() => answeredBadly.RequestAsync("eth_sendTransaction", Transfer()))).HttpStatus);
+        Assert.Equal(1, badNode.Calls);
+
+        var slowNode = new ScriptedNode(async (request, call) =>
+        {
+            if (call == 1) await Task.Delay(TimeSpan.FromSeconds(30));
+            return Json(Result(request, hash));
+        });
+        var slow = new EthRpcClient(new HttpClient(slowNode), new Uri("http://node.invalid"),
+            new EthRpcOptions { AttemptTimeout = TimeSpan.FromMilliseconds(200), RetryDelay = TimeSpan.FromMilliseconds(1) });
+        Assert.Contains("no answer", (await Assert.ThrowsAsync<RpcTransportException>(() => slow.RequestAsync("eth_sendTransaction", Transfer()))).Message);
+        Assert.Equal(1, slowNode.Calls);
+
+        var unreachableNode = new ScriptedNode((request, call) => call == 1
+            ? throw new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused")
+            : Task.FromResult(Json(Result(request, hash))));
+        var unreachable = new EthRpcClient(new HttpClient(unreachableNode), new Uri("http://node.invalid"), Fast);
+        Assert.Equal("0x" + new string('a', 64), (await unreachable.RequestAsync("eth_sendTransaction", Transfer())).GetString());
+        Assert.Equal(2, unreachableNode.Calls);
+
+        // Every other method is retried after any transient failure, a lost answer included.
+        var (reads, readNode) = Client((request, call) => call == 1 ? new HttpResponseMessage(HttpStatusCode.BadGateway) : Json(Result(request, "\"0x10\"")));
+        Assert.Equal(16UL, await reads.BlockNumberAsync());
+        Assert.Equal(2, readNode.Calls);
     }
 
     [Fact]
