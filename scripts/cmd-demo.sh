@@ -44,7 +44,7 @@ dvt_cmd_demo() {
         ;;
       --out)
         [[ -n ${2:-} ]] || { echo "--out needs a file" >&2; return 2; }
-        out=$(realpath -m -- "$2")
+        out=$(cd "$DVT_CALLER_PWD" && realpath -m -- "$2")
         shift 2
         ;;
       --rpc)
@@ -214,6 +214,8 @@ dvt_cmd_demo() {
     --vault "$vault" --keeper "$keeper" --network-config "$base/network.json" --oracle-keys "$base/oracle-keys.json" \
     --oracle-threshold "$oracle_threshold" --threshold "$threshold" --timeout "$timeout" ${out:+--out "$out"} &
   local watch=$!
+  # A background job of a script ignores Ctrl-C: stopped with the rest on any exit.
+  dvt_at_exit "kill $watch 2>/dev/null || true"
   while kill -0 "$watch" 2>/dev/null; do
     if ! _demo_daemons_alive "$base"; then
       kill "$watch" 2>/dev/null || true

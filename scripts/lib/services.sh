@@ -8,6 +8,11 @@
 
 dvt_services_start() {
   local base=$1 amqp mgmt pg
+  # PostgreSQL's socket directory setting and RabbitMQ's environment split on white space.
+  if [[ $base =~ [[:space:]] ]]; then
+    dvt_log "the services' folder $base has white space in its path, which PostgreSQL and RabbitMQ cannot use: point TMPDIR elsewhere"
+    return 1
+  fi
   dvt_pick_port amqp
   dvt_pick_port mgmt
   dvt_pick_port pg

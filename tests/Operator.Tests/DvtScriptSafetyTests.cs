@@ -70,4 +70,29 @@ public sealed class DvtScriptSafetyTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    /// <summary>The npm peers' Node.js floor (@noble/curves 2 needs 20.19), compared part by part, not as text.</summary>
+    [Theory]
+    [InlineData("v20.19.0", true)]
+    [InlineData("v20.20.2", true)]
+    [InlineData("v22.1.0", true)]
+    [InlineData("v20.18.9", false)]
+    [InlineData("v18.19.0", false)]
+    [InlineData("v9.99.99", false)]
+    [InlineData("not a version", false)]
+    public async Task Node_older_than_the_peers_need_is_told_apart_from_a_newer_one(string version, bool enough)
+    {
+        var lib = Path.Combine(RepoPaths.Root, "scripts", "lib");
+        var script = $$"""
+            . '{{Path.Combine(lib, "common.sh")}}'
+            . '{{Path.Combine(lib, "npm.sh")}}'
+            node() { echo '{{version}}'; }
+            dvt_node_new_enough
+            """;
+        using var bash = Process.Start(new ProcessStartInfo("bash", ["-c", script]) { RedirectStandardError = true, UseShellExecute = false })!;
+        var stderr = await bash.StandardError.ReadToEndAsync();
+        await bash.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True((bash.ExitCode == 0) == enough, $"node {version}: exit {bash.ExitCode} {stderr}");
+    }
 }
