@@ -132,6 +132,23 @@ public sealed class DemoWatch(DemoWatch.Settings settings, TextWriter output)
         }
     }
 
+    /// <summary>
+    /// Each validator's index as the beacon chain assigns it from the deposit contract's logs, in log order: a
+    /// new public key becomes the next validator at its first deposit whose signature verifies; a deposit with a
+    /// bad signature creates none, a later one for a known key (a top-up) adds none.
+    /// </summary>
+    public static Dictionary<BlsPublicKey, ulong> ChainIndexes(IEnumerable<LogEntry> depositLogs, Network network)
+    {
+        var indexes = new Dictionary<BlsPublicKey, ulong>();
+        foreach (var log in depositLogs.Where(l => !l.Removed).OrderBy(l => l.BlockNumber).ThenBy(l => l.LogIndex))
+        {
+            if (!StakeWiseCalls.TryDecodeDepositEvent(log, out var deposit) || indexes.ContainsKey(deposit.PublicKey)) continue;
+            if (DepositSigning.Verify(network, new DepositMessage(deposit.PublicKey, deposit.WithdrawalCredentials, deposit.AmountGwei), deposit.Signature))
+                indexes[deposit.PublicKey] = (ulong)indexes.Count;
+        }
+        return indexes;
+    }
+
     private sealed record Verification(JsonObject? Document, IReadOnlyDictionary<Bytes32, ulong> Gas, string? Problem);
 
     private async Task<Verification> VerifyAsync(Dictionary<BlsPublicKey, LogEntry> registrations, CancellationToken cancellationToken)
@@ -141,6 +158,11 @@ public sealed class DemoWatch(DemoWatch.Settings settings, TextWriter output)
         foreach (var exit in Items(await TryGetAsync(new Uri(settings.Relayer, "exits"), cancellationToken), "exits"))
             if (BlsPublicKey.TryParse(exit.GetProperty("public_key").GetString(), out var key))
                 indexes[key] = exit.GetProperty("validator_index").GetUInt64();
+        // The index the exits were signed for came from the operator's prediction, through the relayer: checked
+        // against the deposits on chain, now that the vault has made them.
+        var onChain = ChainIndexes(await _rpc.GetLogsInChunksAsync(
+            LogFilter.ForEvent(settings.Network.DepositContract, StakeWiseCalls.DepositEvent), 0, await _rpc.BlockNumberAsync(cancellationToken), 10_000, cancellationToken),
+            settings.Network);
 
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(settings.Relayer, "validators"))
         {
@@ -156,6 +178,8 @@ public sealed class DemoWatch(DemoWatch.Settings settings, TextWriter output)
         {
             var key = BlsPublicKey.Parse(item.GetProperty("public_key").GetString());
             if (!indexes.TryGetValue(key, out var index)) return Problem($"validator {key} has no exit at the relayer");
+            if (!onChain.TryGetValue(key, out var chainIndex)) return Problem($"validator {key} has no valid deposit on chain");
+            if (chainIndex != index) return Problem($"validator {key}: its exit is signed for index {index}, but the deposits on chain give it index {chainIndex}");
             if (!registrations.TryGetValue(key, out var registration)) return Problem($"validator {key} is not registered");
             if (item.GetProperty("oracles_exit_signature_shares") is not { ValueKind: JsonValueKind.Object } oracleShares)
                 return Problem($"validator {key} has no oracle shards at the relayer");

@@ -4,6 +4,7 @@ using DvtBus.Crypto.Deposits;
 using DvtBus.Devnet.Deploy;
 using DvtBus.Ethereum.Crypto;
 using DvtBus.Ethereum.Rpc;
+using DvtBus.Ethereum.StakeWise;
 using DvtBus.Ethereum.Transactions;
 using DvtBus.Hosting;
 using DvtBus.Operator.Deposits;
@@ -58,6 +59,12 @@ public sealed class DepositIndexTests(AnvilNode anvil) : IClassFixture<AnvilNode
         await using var connection = await db.OpenConnectionAsync();
         Assert.Equal(5L, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM operator.deposit_events"));
         Assert.Equal(new HashSet<BlsPublicKey> { a.PublicKey, c.PublicKey }, await restarted.AlreadyDepositedAsync([a.PublicKey, c.PublicKey], CancellationToken.None));
+
+        // The demo's own reading of the same logs (what it checks the signed exits' indexes against): the top-up of
+        // a and the forged deposit of c make no validator, c's valid deposit makes the third.
+        var logs = await rpc.GetLogsInChunksAsync(LogFilter.ForEvent(devnet.DepositContract, StakeWiseCalls.DepositEvent), start, await rpc.BlockNumberAsync(), 100);
+        Assert.Equal(new Dictionary<BlsPublicKey, ulong> { [a.PublicKey] = 0, [b.PublicKey] = 1, [c.PublicKey] = 2 },
+            DvtBus.Devnet.Demo.DemoWatch.ChainIndexes(logs, network));
     }
 
     /// <summary>
