@@ -48,7 +48,7 @@ public sealed class ClusterFileConfigurationTests : IDisposable
         {
             "missing" => "cannot read",
             "malformed" => "not valid JSON",
-            "hoodi" or "charon's hoodi lock" => "fork version 0x10000910 (hoodi), this relayer serves mainnet (0x00000000)",
+            "hoodi" or "charon's hoodi lock" => "is for fork version 0x10000910 (hoodi), not mainnet (0x00000000), the network this relayer serves",
             _ => "operator id 'aaa' is not a positive integer",
         }, line);
         Assert.DoesNotContain("Now listening", stdout);

@@ -22,7 +22,8 @@ public sealed class BlstCrossCheckTests : IDisposable
     [InlineData("gnosis")]
     public async Task Blst_verifies_the_recombined_exits_of_an_obol_cluster_under_its_own_signing_root(string network)
     {
-        await using var sidecar = await LoadedSidecar.LoadAsync(_cluster.Settings("blst", network, 0, 1, 2, 3));
+        Assert.True(Networks.TryGetBuiltIn(network, out var own));
+        await using var sidecar = await LoadedSidecar.LoadAsync(_cluster.ForForkVersion(own.GenesisForkVersion).Settings("blst", network, 0, 1, 2, 3));
         var exits = _cluster.Validators.Select((v, i) => (Validator: v, Index: 1_000UL + (ulong)i,
             Signature: BlsThreshold.RecoverSignature(sidecar.Signer.Sign(v, 1_000UL + (ulong)i).TakeLast(3).ToArray()))).ToList();
         // The second validator's signature under the first one's key must not verify.

@@ -72,7 +72,7 @@ public sealed class ExitSignerTests : IDisposable
     [Fact]
     public async Task Signs_with_the_capella_domain_of_its_own_network_only()
     {
-        await using var sidecar = await LoadedSidecar.LoadAsync(_cluster.Settings("all", "gnosis", 0, 1, 2, 3));
+        await using var sidecar = await LoadedSidecar.LoadAsync(_cluster.ForForkVersion(Networks.Gnosis.GenesisForkVersion).Settings("all", "gnosis", 0, 1, 2, 3));
         var validator = _cluster.Validators[1];
 
         var shares = sidecar.Signer.Sign(validator, 4242);
@@ -87,7 +87,7 @@ public sealed class ExitSignerTests : IDisposable
     [Fact]
     public async Task Signs_for_a_devnet_described_in_the_network_section()
     {
-        var settings = _cluster.Settings("devnet", "ignored", 0, 1, 2);
+        var settings = _cluster.ForForkVersion(Bytes4.Parse("0x10000000")).Settings("devnet", "ignored", 0, 1, 2);
         settings.Remove("Sidecar:Network");
         var devnet = new Dictionary<string, string?>
         {

@@ -47,6 +47,15 @@ internal sealed class ObolCluster : IDisposable
         return cluster;
     }
 
+    /// <summary>Rewrites the lock's cluster_definition.fork_version (generated for Hoodi) for a sidecar of another network.</summary>
+    public ObolCluster ForForkVersion(Bytes4 forkVersion)
+    {
+        var clusterLock = JsonNode.Parse(File.ReadAllText(LockFile))!;
+        clusterLock["cluster_definition"]!["fork_version"] = forkVersion.ToString();
+        File.WriteAllText(LockFile, clusterLock.ToJsonString());
+        return this;
+    }
+
     private void RewriteAsBase64Lock()
     {
         var clusterLock = JsonNode.Parse(File.ReadAllText(LockFile))!;

@@ -57,7 +57,7 @@ public sealed class ObolKeysTests : IDisposable
         var written = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(old.LockFile))!["distributed_validators"]![0]!;
         Assert.DoesNotContain("0x", written["public_shares"]![0]!.GetValue<string>());
 
-        await using var sidecar = await LoadedSidecar.LoadAsync(old.Settings("old-lock", "mainnet", 0, 2, 3));
+        await using var sidecar = await LoadedSidecar.LoadAsync(old.ForForkVersion(Networks.Mainnet.GenesisForkVersion).Settings("old-lock", "mainnet", 0, 2, 3));
 
         var shares = sidecar.Signer.Sign(old.Validators[0], 8);
         Assert.Equal([1UL, 3UL, 4UL], shares.Select(s => s.Id));

@@ -56,6 +56,17 @@ public sealed class StartupFailureTests : IDisposable
         Assert.Contains("does not match public_shares[0] ", line);
     }
 
+    /// <summary>A Hoodi cluster lock under a mainnet sidecar: its validators' exits would be signed under the wrong network's domain.</summary>
+    [Fact]
+    public async Task Lock_of_another_network_stops_the_daemon_naming_both_networks()
+    {
+        var run = await RunAsync(_cluster.Settings("other-network", "mainnet", 0));
+
+        Assert.NotEqual(0, run.ExitCode);
+        var line = Assert.Single(run.StderrLines);
+        Assert.Contains($"cluster lock {_cluster.LockFile} is for fork version 0x10000910 (hoodi), not mainnet (0x00000000)", line);
+    }
+
     [Fact]
     [Trait("Category", "Vectors")]
     public async Task Wrong_ssv_operator_password_stops_the_daemon_naming_the_operator_key_file()

@@ -77,6 +77,21 @@ public static class Networks
         return true;
     }
 
+    /// <summary>
+    /// Null when a file that names <paramref name="forkVersion"/> (an Obol cluster lock's fork_version; empty when
+    /// an old lock names none) may be used on <paramref name="network"/>; otherwise why not, to follow the file's name.
+    /// </summary>
+    public static string? ForkVersionMismatch(string forkVersion, Network network)
+    {
+        ArgumentNullException.ThrowIfNull(forkVersion);
+        ArgumentNullException.ThrowIfNull(network);
+        if (forkVersion.Length == 0) return null;
+        if (!Bytes4.TryParse(forkVersion, out var fork)) return $"has fork_version '{forkVersion}', which is not 4 bytes of hex";
+        if (fork == network.GenesisForkVersion) return null;
+        var known = BuiltIn.FirstOrDefault(n => n.GenesisForkVersion == fork);
+        return $"is for fork version {fork}{(known is null ? "" : $" ({known.Name})")}, not {network.Name} ({network.GenesisForkVersion})";
+    }
+
     private static string KnownNames => string.Join(", ", BuiltIn.Select(n => n.Name));
 
     private static bool Fail([NotNullWhen(false)] out string? error, string message)

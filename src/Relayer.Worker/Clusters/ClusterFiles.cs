@@ -74,13 +74,8 @@ internal static class ClusterFiles
     // Old locks leave fork_version empty: then only the interpolation check stands between the file and the relayer.
     private static void CheckForkVersion(ClusterLock clusterLock, string path, Network? network)
     {
-        if (clusterLock.ForkVersion.Length == 0) return;
-        if (!Bytes4.TryParse(clusterLock.ForkVersion, out var fork))
-            throw new KeyMaterialException($"cluster lock {path}: cluster_definition.fork_version '{clusterLock.ForkVersion}' is not 4 bytes of hex");
-        if (network is null || fork == network.GenesisForkVersion) return;
-        var known = Networks.BuiltIn.FirstOrDefault(n => n.GenesisForkVersion == fork);
-        throw new KeyMaterialException(
-            $"cluster lock {path} is for fork version {fork}{(known is null ? "" : $" ({known.Name})")}, this relayer serves {network.Name} ({network.GenesisForkVersion})");
+        if (network is not null && Networks.ForkVersionMismatch(clusterLock.ForkVersion, network) is { } mismatch)
+            throw new KeyMaterialException($"cluster lock {path} {mismatch}, the network this relayer serves");
     }
 
     // What a sidecar announces for a validator it holds no share of: every public share, nothing held.

@@ -1,4 +1,5 @@
 using DvtBus.Bls;
+using DvtBus.Crypto.Consensus;
 using DvtBus.Keystores;
 using DvtBus.Keystores.Obol;
 using DvtBus.Keystores.Ssv;
@@ -17,10 +18,12 @@ internal static class KeyLoader
     public static KeyRing Load(SidecarOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (!Networks.TryResolve(options.Network, out var network, out var networkError))
+            throw new KeyLoadException("Sidecar:Network: " + networkError);
         var ring = new KeyRing();
         try
         {
-            if (options.Obol.Nodes.Count > 0) LoadObol(options.Obol, ring);
+            if (options.Obol.Nodes.Count > 0) LoadObol(options.Obol, network, ring);
             foreach (var op in options.Ssv.Operators) LoadSsvOperator(op, ring);
             return ring;
         }
@@ -31,10 +34,13 @@ internal static class KeyLoader
         }
     }
 
-    private static void LoadObol(ObolOptions obol, KeyRing ring)
+    private static void LoadObol(ObolOptions obol, Network network, KeyRing ring)
     {
         var lockFile = Required(obol.LockFile, "Sidecar:Obol:LockFile");
         var clusterLock = Guard(() => ClusterLock.Load(lockFile), "Obol");
+        // A lock of another network would have this node sign exits under the wrong domain for its validators.
+        if (Networks.ForkVersionMismatch(clusterLock.ForkVersion, network) is { } mismatch)
+            throw new KeyLoadException($"Obol: cluster lock {lockFile} {mismatch}, the network Sidecar:Network names");
         foreach (var node in obol.Nodes)
         {
             var index = node.Index ?? throw new KeyLoadException("Sidecar:Obol:Nodes: a node has no Index");
