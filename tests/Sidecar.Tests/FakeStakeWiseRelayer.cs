@@ -29,6 +29,12 @@ internal sealed class FakeStakeWiseRelayer : IAsyncDisposable
     public ConcurrentQueue<(BlsPublicKey Validator, ulong ShareIndex, BlsSignature Signature)> Posted { get; } = new();
     public ConcurrentQueue<int> RefusedWrites { get; } = new();
 
+    /// <summary>Posts for this share index are refused with 422, as a relayer refuses shares that do not verify.</summary>
+    public ulong? RefusedShareIndex { get; set; }
+
+    /// <summary>Lists a null entry first in <c>GET /exits</c>, as a broken relayer might.</summary>
+    public bool ListsNull { get; set; }
+
     /// <param name="index">Null lists the exit without a validator_index.</param>
     public sealed class FakeExit(ulong? index, bool ready, IEnumerable<ulong> sharesReady)
     {
@@ -58,6 +64,7 @@ internal sealed class FakeStakeWiseRelayer : IAsyncDisposable
     {
         Interlocked.Increment(ref _exitPolls);
         var exits = new JsonArray();
+        if (ListsNull) exits.Add(null);
         foreach (var (key, exit) in _exits)
         {
             var entry = new JsonObject
@@ -83,6 +90,11 @@ internal sealed class FakeStakeWiseRelayer : IAsyncDisposable
         }
         var body = JsonNode.Parse(await new StreamReader(request.Body).ReadToEndAsync())!.AsObject();
         var shareIndex = body["share_index"]!.GetValue<ulong>();
+        if (shareIndex == RefusedShareIndex)
+        {
+            RefusedWrites.Enqueue(StatusCodes.Status422UnprocessableEntity);
+            return Results.Json(new { detail = $"shares of share index {shareIndex} do not verify" }, statusCode: StatusCodes.Status422UnprocessableEntity);
+        }
         foreach (var share in body["shares"]!.AsArray())
         {
             var key = BlsPublicKey.Parse(share!["public_key"]!.GetValue<string>());

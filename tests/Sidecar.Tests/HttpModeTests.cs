@@ -74,6 +74,30 @@ public sealed class HttpModeTests : IAsyncLifetime
         Assert.True(ExitSigning.Verify(Networks.Hoodi, _cluster.Validators[1], ExitSigning.Exit(Networks.Hoodi, 41), BlsThreshold.RecoverSignature(shares)));
     }
 
+    /// <summary>
+    /// A relayer that refuses one share index's shares (422) and lists a null entry: the other share indexes are
+    /// still posted on every poll, and the daemon keeps running.
+    /// </summary>
+    [Fact]
+    public async Task A_refused_share_index_and_a_null_entry_do_not_stop_the_other_shares()
+    {
+        _relayer.RefusedShareIndex = 1;
+        _relayer.ListsNull = true;
+        _relayer.AddExit(_cluster.Validators[0], 51);
+
+        await StartSidecarAsync(token: _relayer.Token);
+        await Eventually.HoldsAsync(() => _relayer.Posted.Count >= 3, "the three shares not refused");
+        var polls = _relayer.ExitPolls;
+        await Eventually.HoldsAsync(() => _relayer.ExitPolls >= polls + 2, "two more polls");
+
+        Assert.Equal([2UL, 3UL, 4UL], _relayer.Posted.Select(p => p.ShareIndex).Order());
+        Assert.True(_relayer.RefusedWrites.Count >= 3, $"{_relayer.RefusedWrites.Count} refused writes: share index 1 is offered again on each poll");
+        Assert.All(_relayer.RefusedWrites, status => Assert.Equal(422, status));
+        var shares = _relayer.Posted.Select(p => new IndexedSignature(p.ShareIndex, p.Signature)).ToArray();
+        Assert.True(ExitSigning.Verify(Networks.Hoodi, _cluster.Validators[0], ExitSigning.Exit(Networks.Hoodi, 51), BlsThreshold.RecoverSignature(shares)));
+        Assert.Equal(0, _probe!["sidecar_relayer_polls_total{result=error}"]);
+    }
+
     [Fact]
     public async Task Signs_nothing_for_a_relayer_of_another_network()
     {

@@ -24,6 +24,7 @@ internal sealed partial class RelayerPoller(
     private string? _reportedNetwork;
     private DateTimeOffset? _announcedAt;
     private bool _relayerTakesNoAnnouncements;
+    private readonly Dictionary<ulong, string> _refusalsReported = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -34,8 +35,8 @@ internal sealed partial class RelayerPoller(
             {
                 await PollOnceAsync(stoppingToken);
             }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested
-                && e is HttpRequestException or JsonException or TaskCanceledException or NotSupportedException)
+            // Whatever the relayer answers, a bad answer fails this poll, never the daemon: the next poll asks again.
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
                 metrics.Polled("error");
                 PollFailed(logger, e.GetType().Name, e.Message);
@@ -61,7 +62,7 @@ internal sealed partial class RelayerPoller(
         foreach (var exit in await client.GetExitsAsync(cancellationToken))
         {
             // An entry without its index cannot be signed: the signature binds the index.
-            if (exit.IsExitSignatureReady || exit.ValidatorIndex is not { } index
+            if (exit is null || exit.IsExitSignatureReady || exit.ValidatorIndex is not { } index
                 || !BlsPublicKey.TryParse(exit.PublicKey, out var validator) || !signer.Holds(validator)) continue;
             var ready = exit.ShareIndexesReady ?? [];
             foreach (var share in signer.Sign(validator, index))
@@ -77,7 +78,19 @@ internal sealed partial class RelayerPoller(
         {
             foreach (var chunk in items.Chunk(SharesPerRequest))
             {
-                await client.SubmitAsync(new ExitSignatureRequest(shareIndex, chunk), cancellationToken);
+                try
+                {
+                    await client.SubmitAsync(new ExitSignatureRequest(shareIndex, chunk), cancellationToken);
+                }
+                catch (HttpRequestException e) when (IsRefusal(e))
+                {
+                    // The relayer judged some of these shares and refused them (it takes the others): the rest of the
+                    // chunks and share indexes still go out; a transport failure or 5xx fails the poll instead.
+                    // Logged when the answer changes, not on every poll that posts the same refused share again.
+                    if (!_refusalsReported.TryGetValue(shareIndex, out var last) || last != e.Message) SharesRefused(logger, shareIndex, e.Message);
+                    _refusalsReported[shareIndex] = e.Message;
+                    continue;
+                }
                 posted += chunk.Length;
                 metrics.Submitted(chunk.Length);
             }
@@ -95,16 +108,36 @@ internal sealed partial class RelayerPoller(
             var request = new KeySharesRequest(announcement.SidecarId, announcement.Validators.Select(v => new KeySharesValidator(
                 v.ValidatorPublicKey.ToString(), v.Threshold,
                 v.PublicShares.Select(s => new KeySharesPublicShare(s.ShareIndex, s.PublicKey.ToString())).ToArray())).ToArray());
-            if (!await client.AnnounceKeySharesAsync(request, cancellationToken))
+            try
             {
-                _relayerTakesNoAnnouncements = true;
-                NoAnnouncements(logger);
-                return;
+                if (!await client.AnnounceKeySharesAsync(request, cancellationToken))
+                {
+                    _relayerTakesNoAnnouncements = true;
+                    NoAnnouncements(logger);
+                    return;
+                }
+            }
+            catch (HttpRequestException e) when (IsRefusal(e))
+            {
+                // Some validators refused (a cluster that disagrees with an earlier announcement, say), the others
+                // taken: announced as far as it goes. Asking again each poll would only stop this node signing.
+                AnnouncementRefused(logger, e.Message);
             }
         }
         _announcedAt = now;
         Announced(logger, keys.Ring.Validators.Count);
     }
+
+    // The relayer read the request and said no to (some of) its content. A refused token (401/403) or a missing
+    // endpoint is not about the content: it fails the poll.
+    private static bool IsRefusal(HttpRequestException e) =>
+        e.StatusCode is System.Net.HttpStatusCode.UnprocessableEntity or System.Net.HttpStatusCode.BadRequest or System.Net.HttpStatusCode.Conflict;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The relayer refused exit-signature shares of share index {ShareIndex} (the others went on): {Reason}")]
+    private static partial void SharesRefused(ILogger logger, ulong shareIndex, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The relayer refused key shares of some validators (the others were taken): {Reason}")]
+    private static partial void AnnouncementRefused(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Key shares of {Validators} validators announced to the relayer")]
     private static partial void Announced(ILogger logger, int validators);
