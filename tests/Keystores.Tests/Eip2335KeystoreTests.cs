@@ -132,6 +132,8 @@ public class Eip2335KeystoreTests
         { Mutate(c => c["kdf"]!["params"]!["c"] = 0), "iteration count 0" },
         { MutateScrypt(c => c["kdf"]!["params"]!["n"] = 1000), "not a power of two" },
         { MutateScrypt(c => c["kdf"]!["params"]!["n"] = 1 << 30), "more than 1 GiB" },
+        // Within the memory bound, but p runs the derivation 262143 times over (about a day) before the password is checked.
+        { MutateScrypt(c => { c["kdf"]!["params"]!["n"] = 131072; c["kdf"]!["params"]!["r"] = 8; c["kdf"]!["params"]!["p"] = 262143; }), "more than 8 times the work" },
         { Mutate(c => c["cipher"]!["message"] = ""), "cipher message is empty" },
     };
 
@@ -142,6 +144,18 @@ public class Eip2335KeystoreTests
         var error = Assert.ThrowsAny<KeyMaterialException>(() => Eip2335Keystore.Parse(json));
 
         Assert.Contains(reason, error.Message);
+    }
+
+    /// <summary>Parameters within our bounds that the scrypt implementation refuses (n of 2^16 with r = 1) fail as a key error, not an ArgumentException.</summary>
+    [Fact]
+    public void Scrypt_parameters_the_implementation_refuses_fail_as_a_key_error()
+    {
+        var keystore = Eip2335Keystore.Parse(MutateScrypt(c => { c["kdf"]!["params"]!["n"] = 65536; c["kdf"]!["params"]!["r"] = 1; }));
+        using var pw = KeystorePassword.FromText("x");
+
+        var error = Assert.Throws<KeyMaterialException>(() => keystore.DecryptSecret(pw));
+
+        Assert.StartsWith("scrypt n = 65536, r = 1, p = ", error.Message);
     }
 
     [Fact]
