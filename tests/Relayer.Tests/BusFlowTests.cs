@@ -1,13 +1,46 @@
 using DvtBus.Bls;
 using DvtBus.Contracts;
 using DvtBus.Primitives;
+using Dapper;
 using DvtBus.Relayer.Tests.Support;
+using Npgsql;
 using Xunit;
 
 namespace DvtBus.Relayer.Tests;
 
 public sealed class BusFlowTests(RelayerEnvironment env) : IClassFixture<RelayerEnvironment>
 {
+    /// <summary>
+    /// A share that came before its cluster waits; the announcement that makes the cluster known is followed by the
+    /// release of the waiting shares. When that release is lost (stored cluster, no release: a retried message, a
+    /// publish that failed after the commit), the next announcement of the same cluster releases them.
+    /// </summary>
+    [Fact]
+    public async Task Shares_waiting_for_a_cluster_stored_without_their_release_are_released_by_the_next_announcement()
+    {
+        var cluster = new TestCluster();
+        const ulong index = 1050;
+        await env.Bus.Publish(TestCluster.Request((cluster, index)));
+        await env.Bus.Publish(cluster.Share(1, index));
+        await RelayerEnvironment.WaitUntilAsync(async () => await env.QueryScalarAsync<long>(
+            "SELECT count(*) FROM relayer.pending_shares WHERE public_key = @key", new { key = cluster.PublicKey.ToArray() }) == 1, "the share waiting");
+
+        // The announcement's row, as its commit left it, without the release that should have followed.
+        var shares = cluster.Shares.OrderBy(s => s.Id).ToList();
+        await using (var connection = new NpgsqlConnection(env.Postgres))
+            await connection.ExecuteAsync(
+                "INSERT INTO relayer.validators (network, public_key, threshold, share_indexes, public_shares) VALUES ('mainnet', @key, @threshold, @indexes, @shares)",
+                new { key = cluster.PublicKey.ToArray(), threshold = cluster.Threshold, indexes = shares.Select(s => (long)s.Id).ToArray(), shares = shares.Select(s => s.Key.PublicKey.ToArray()).ToArray() });
+        await env.Bus.Publish(cluster.Share(2, index));
+        await env.Bus.Publish(cluster.Share(3, index));
+
+        await env.AnnounceAsync(cluster);
+
+        var ready = await env.WaitReadyAsync(cluster, index);
+        Assert.Equal(ExitId.For("mainnet", cluster.PublicKey, index), ready.ExitId);
+        Assert.Equal(0, await env.QueryScalarAsync<long>("SELECT count(*) FROM relayer.pending_shares WHERE public_key = @key", new { key = cluster.PublicKey.ToArray() }));
+    }
+
     [Fact]
     public async Task Three_good_shares_and_a_bad_one_make_the_exit_ready_and_the_bad_one_is_rejected()
     {

@@ -26,8 +26,15 @@ internal sealed partial class ClusterAnnouncements(
         var refused = new List<string>();
         foreach (var validator in validators)
         {
-            // Every sidecar of a cluster announces the same thing; only news is worth the interpolation check.
-            if (await store.IsKnownAsync(network.Name, Cluster.From(validator), ct)) continue;
+            // Every sidecar of a cluster announces the same thing; only news is worth the interpolation check. Shares
+            // still waiting are released on every announcement of a known cluster, not only on the first: the release
+            // that followed the first may have been lost (a retried message, a publish that failed after the commit),
+            // and nothing else would release them before the exit expires.
+            if (await store.IsKnownAsync(network.Name, Cluster.From(validator), ct))
+            {
+                await intake.ReleaseWaitingAsync(validator.ValidatorPublicKey, publish, ct);
+                continue;
+            }
             if (Cluster.Problem(validator) is { } problem)
             {
                 metrics.AnnouncementConflict();
@@ -42,7 +49,7 @@ internal sealed partial class ClusterAnnouncements(
                 Conflicting(logger, sidecarId, LogText.Short(validator.ValidatorPublicKey));
                 refused.Add($"{validator.ValidatorPublicKey}: disagrees with an earlier announcement");
             }
-            else if (outcome == AnnouncementOutcome.New)
+            else
                 await intake.ReleaseWaitingAsync(validator.ValidatorPublicKey, publish, ct);
         }
         return refused;
