@@ -68,6 +68,13 @@ public sealed class HttpApiTests(RelayerEnvironment env) : IClassFixture<Relayer
             Assert.Equal(node == 4 ? HttpStatusCode.UnprocessableContent : HttpStatusCode.OK, response.StatusCode);
             if (node == 4) Assert.Contains("DoesNotVerify", await response.Content.ReadAsStringAsync());
         }
+        // Sidecar 1 sends its shares again (as after a 503 that said sending again is safe): taken, not refused.
+        var again = await PostAsync(http, "/exit-signature", new
+        {
+            share_index = 1,
+            shares = clusters.Select((c, i) => new { public_key = c.PublicKey.ToString(), exit_signature = c.Sign(1, start + (ulong)i).ToString() }),
+        });
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
 
         var ready = await env.WaitReadyOverHttpAsync(http, clusters, start);
 

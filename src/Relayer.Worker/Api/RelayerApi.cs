@@ -31,12 +31,13 @@ public static class RelayerApi
         app.MapPost("/validators", PostValidatorsAsync).AddEndpointFilter<WriteTokenFilter>();
         app.MapGet("/exits", GetExitsAsync);
         app.MapPost("/exit-signature", PostExitSignatureAsync).AddEndpointFilter<WriteTokenFilter>();
-        app.MapPost("/key-shares", PostKeySharesAsync).AddEndpointFilter<WriteTokenFilter>();
+        app.MapPost("/key-shares", PostKeySharesAsync).AddEndpointFilter<OwnWriteTokenFilter>();
         return app;
     }
 
     private static async Task<IResult> PostValidatorsAsync(
-        HttpRequest request, ExitRequests requests, NpgsqlDataSource db, IRequestClient<ExitOpened> client, CancellationToken ct)
+        HttpRequest request, ExitRequests requests, NpgsqlDataSource db, IRequestClient<ExitOpened> client,
+        Microsoft.Extensions.Options.IOptions<ApiOptions> api, CancellationToken ct)
     {
         var (body, error) = await ReadAsync<ValidatorsRequest>(request, ct);
         if (body is null) return Unprocessable(error);
@@ -51,6 +52,9 @@ public static class RelayerApi
         }
         if (body.ValidatorIndex is { } start)
         {
+            // Asking for exits at an index is DvtBus's own write: open to anyone, it could supersede a validator's real exit.
+            if (!WriteTokenFilter.HasToken(request.HttpContext, api.Value))
+                return WriteTokenFilter.Refuse(request.HttpContext, "validator_index asks for exits: a bearer token is required, also when the public API is open");
             if (start < 0) return Unprocessable("validator_index must not be negative");
             try
             {
@@ -119,7 +123,9 @@ public static class RelayerApi
         {
             try
             {
-                if (await intake.SubmitForCurrentExitAsync(key, (ulong)shareIndex, signature, HttpSidecar, client, publish, ct) is { } r)
+                // A share already taken is not refused: BLS signatures are deterministic, so a verified copy at a filled
+                // index is the same share sent again (after a 503 that said sending again is safe, say).
+                if (await intake.SubmitForCurrentExitAsync(key, (ulong)shareIndex, signature, HttpSidecar, client, publish, ct) is { Reason: not ShareRejectionReason.Duplicate } r)
                     refused.Add($"{key}: {r.Reason} ({r.Detail})");
             }
             catch (RequestTimeoutException)
