@@ -86,6 +86,32 @@ public sealed class HttpApiTests(RelayerEnvironment env) : IClassFixture<Relayer
         Assert.DoesNotContain(Hex.Encode(clusters[0].FullSignature(start).Span, prefix: false), text);
     }
 
+    /// <summary>
+    /// The exit at index 90 is ready, requested over the bus by an operator whose clock runs ahead; a POST for index
+    /// 100 then comes with an earlier stamp, so index 100 is superseded at once and 90 stays the key's current exit.
+    /// The answer for index 100 must not hand out index 90's shards (it names no index).
+    /// </summary>
+    [Fact]
+    public async Task Validators_asked_at_an_index_answer_with_that_exits_shards_only()
+    {
+        using var http = env.Http();
+        var cluster = new TestCluster();
+        await env.AnnounceAsync(cluster);
+        await env.Bus.Publish(TestCluster.Request((cluster, 90)) with { RequestedAt = DateTimeOffset.UtcNow.AddHours(1) });
+        for (ulong node = 1; node <= 3; node++) await env.Bus.Publish(cluster.Share(node, 90));
+        await env.WaitReadyAsync(cluster, 90);
+
+        var asked = await PostAsync(http, "/validators", new { public_keys = new[] { cluster.PublicKey.ToString() }, validator_index = 100 });
+
+        Assert.Equal(HttpStatusCode.OK, asked.StatusCode);
+        var body = JsonNode.Parse(await asked.Content.ReadAsStringAsync())!;
+        Assert.False(body["ready"]!.GetValue<bool>());
+        Assert.Null(body["validators"]![0]!["oracles_exit_signature_shares"]);
+        // Asked without an index, the key's current exit (index 90, ready) is what answers.
+        var current = JsonNode.Parse(await (await PostAsync(http, "/validators", new { public_keys = new[] { cluster.PublicKey.ToString() } })).Content.ReadAsStringAsync())!;
+        Assert.True(current["ready"]!.GetValue<bool>());
+    }
+
     [Fact]
     public async Task Writes_without_the_bearer_token_are_refused_and_reads_are_open()
     {

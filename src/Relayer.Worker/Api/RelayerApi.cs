@@ -68,9 +68,14 @@ public static class RelayerApi
 
         await using var connection = await db.OpenConnectionAsync(ct);
         var validators = new List<ValidatorShares>(keys.Count);
-        foreach (var key in keys)
+        foreach (var (key, i) in keys.Select((k, i) => (k, (ulong)i)))
         {
-            var exit = await ExitStore.CurrentAsync(connection, requests.Network, key, ct);
+            // Asked for at an index, the answer is that exit's shards or none: the key's current exit may be another
+            // index's (one requested later, or one this request's stamp came too late to supersede), and the answer
+            // names no index, so the caller would take them for the index it asked for.
+            var exit = body.ValidatorIndex is { } first
+                ? await ExitStore.FindAsync(connection, ExitId.For(requests.Network, key, (ulong)first + i), null, ct)
+                : await ExitStore.CurrentAsync(connection, requests.Network, key, ct);
             var ready = exit is null ? null : await ShareIntake.ReadyMessageAsync(connection, null, exit, ct);
             validators.Add(new ValidatorShares(key.ToString(), ready is null ? null : new OracleShares(
                 ready.PublicKeyShards.Select(k => k.ToString()).ToList(),
