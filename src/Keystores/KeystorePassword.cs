@@ -79,6 +79,19 @@ public sealed class KeystorePassword : IDisposable
     /// <summary>The EIP-2335 form: NFKD, then C0, C1 and DEL removed, as UTF-8.</summary>
     internal byte[] Eip2335Bytes()
     {
+        // ASCII (the usual case) needs no normalisation: the control characters are dropped from the bytes
+        // themselves, so no string copy of the password is made.
+        if (System.Text.Ascii.IsValid(_utf8))
+        {
+            var ascii = new byte[_utf8.Length];
+            var n = 0;
+            foreach (var b in _utf8)
+                if (b is > 0x1F and not 0x7F) ascii[n++] = b;
+            if (n == ascii.Length) return ascii;
+            var kept = ascii[..n];
+            CryptographicOperations.ZeroMemory(ascii);
+            return kept;
+        }
         var text = StrictUtf8.GetString(_utf8);
         if (!Ascii.IsValid(text))
         {
@@ -88,13 +101,13 @@ public sealed class KeystorePassword : IDisposable
                     + "(set InvariantGlobalization=false and install ICU)");
             text = text.Normalize(NormalizationForm.FormKD);
         }
-        var kept = new StringBuilder(text.Length);
+        var filtered = new StringBuilder(text.Length);
         foreach (var rune in text.EnumerateRunes())
         {
             if (rune.Value is <= 0x1F or (>= 0x7F and <= 0x9F)) continue;
-            kept.Append(rune.ToString());
+            filtered.Append(rune.ToString());
         }
-        return StrictUtf8.GetBytes(kept.ToString());
+        return StrictUtf8.GetBytes(filtered.ToString());
     }
 
     // In globalization-invariant mode string.Normalize silently returns its input for non-ASCII text,

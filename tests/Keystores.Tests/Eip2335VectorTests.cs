@@ -49,6 +49,20 @@ public class Eip2335VectorTests
         Assert.Equal(TestData.OfficialSecret, Hex.Encode(keystore.DecryptSecret(noisy)));
     }
 
+    /// <summary>An ASCII password takes the byte path (no string copy): C0 controls and DEL are dropped there too.</summary>
+    [Fact]
+    public void Control_characters_in_an_ascii_password_are_ignored()
+    {
+        var secret = Convert.FromHexString(TestData.OfficialSecret.Replace("0x", "", StringComparison.Ordinal));
+        using var clean = KeystorePassword.FromText("testpassword");
+        var keystore = Eip2335Keystore.Parse(Eip2335Keystore.Encrypt(secret, clean, new KdfOptions(KdfFunction.Pbkdf2, 16)).ToJson());
+        using var noisy = KeystorePassword.FromText("\u0001test\tpass\u007fword\u001f");
+        using var other = KeystorePassword.FromText("testpassworc");
+
+        Assert.Equal(secret, keystore.DecryptSecret(noisy));
+        Assert.Throws<WrongPasswordException>(() => keystore.DecryptSecret(other));
+    }
+
     [Theory]
     [InlineData("staking-deposit-cli_test0_pbkdf2.json", "testpassword")]
     [InlineData("chainsafe_pbkdf2-0.json", TestData.OfficialPassword)]

@@ -12,7 +12,16 @@ internal static class AesCtr
         if (key.Length != 16) throw new ArgumentException("AES-128 key must be 16 bytes", nameof(key));
         if (iv.Length != IvLength) throw new KeyMaterialException($"cipher iv must be {IvLength} bytes, got {iv.Length}");
         using var aes = Aes.Create();
-        aes.Key = key.ToArray();
+        // The setter keeps its own copy; the one handed to it is cleared here.
+        var keyCopy = key.ToArray();
+        try
+        {
+            aes.Key = keyCopy;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(keyCopy);
+        }
         var blocks = (input.Length + 15) / 16;
         var counters = new byte[blocks * 16];
         Span<byte> counter = stackalloc byte[16];

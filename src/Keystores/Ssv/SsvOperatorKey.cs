@@ -30,13 +30,17 @@ public sealed class SsvOperatorKey : IDisposable
         var root = JsonFields.ParseObject(json, "operator keystore");
         var crypto = Eip2335Crypto.Parse(root["crypto"] as System.Text.Json.Nodes.JsonObject ?? root);
         var pem = crypto.Decrypt(password);
+        // Characters in an array that is cleared, not a string, which would keep the private key until collected.
+        var chars = new char[pem.Length];
         try
         {
-            return FromPem(Encoding.ASCII.GetString(pem));
+            Encoding.ASCII.GetChars(pem, chars);
+            return FromPem(chars);
         }
         finally
         {
             CryptographicOperations.ZeroMemory(pem);
+            Array.Clear(chars);
         }
     }
 
@@ -71,6 +75,11 @@ public sealed class SsvOperatorKey : IDisposable
     public static SsvOperatorKey FromPem(string pem)
     {
         ArgumentNullException.ThrowIfNull(pem);
+        return FromPem(pem.AsSpan());
+    }
+
+    public static SsvOperatorKey FromPem(ReadOnlySpan<char> pem)
+    {
         var rsa = RSA.Create();
         try
         {
@@ -111,12 +120,20 @@ public sealed class SsvOperatorKey : IDisposable
     public byte[] DecryptShareSecret(ReadOnlySpan<byte> encryptedShare)
     {
         var plain = Decrypt(encryptedShare);
+        var secret = new byte[32];
         try
         {
-            var text = Encoding.ASCII.GetString(plain);
-            if (!Hex.TryDecodeFixed(text, 32, out var secret))
+            // Decoded from the bytes themselves: no string copy of the share is left behind.
+            ReadOnlySpan<byte> digits = plain;
+            if (digits.Length >= 2 && digits[0] == (byte)'0' && (digits[1] | 0x20) == (byte)'x') digits = digits[2..];
+            if (digits.Length != 64 || Convert.FromHexString(digits, secret, out _, out _) != System.Buffers.OperationStatus.Done)
                 throw new KeyMaterialException("decrypted share is not the hex text of 32 bytes (wrong operator key?)");
             return secret;
+        }
+        catch
+        {
+            CryptographicOperations.ZeroMemory(secret);
+            throw;
         }
         finally
         {
