@@ -115,6 +115,51 @@ public sealed class RealRelayerTests : IAsyncLifetime
         Assert.Empty(_rejected);
     }
 
+    /// <summary>
+    /// Another announcement of the first validator (its real public shares, another threshold) came first, so the
+    /// sidecar's own announcement is refused for that validator (422, the other taken), and so are its shares: the
+    /// sidecar still signs, and the second validator's exit becomes ready.
+    /// </summary>
+    [Fact]
+    public async Task A_validator_whose_cluster_conflicts_does_not_stop_an_http_sidecar_signing_the_other()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(_relayer.Urls.First()) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        var first = DvtBus.Keystores.Obol.ClusterLock.Load(_cluster.LockFile).Validators[0];
+        (await http.PostAsJsonAsync("key-shares", new JsonObject
+        {
+            ["sidecar_id"] = "someone-else",
+            ["validators"] = new JsonArray(new JsonObject
+            {
+                ["public_key"] = _cluster.Validators[0].ToString(),
+                ["threshold"] = 4,
+                ["public_shares"] = new JsonArray(first.IndexedPublicShares
+                    .Select(s => (JsonNode)new JsonObject { ["share_index"] = s.Id, ["public_key"] = s.PublicKey.ToString() }).ToArray()),
+            }),
+        })).EnsureSuccessStatusCode();
+        (await http.PostAsJsonAsync("validators", new JsonObject
+        {
+            ["public_keys"] = new JsonArray(_cluster.Validators.Select(v => (JsonNode)v.ToString()).ToArray()),
+            ["validator_index"] = 910,
+        })).EnsureSuccessStatusCode();
+
+        var settings = _cluster.Settings("e2e-conflict", "hoodi", 0, 1, 2, 3);
+        settings["Sidecar:Mode"] = "Http";
+        settings["Sidecar:Relayer:Url"] = _relayer.Urls.First();
+        settings["Sidecar:Relayer:Token"] = Token;
+        settings["Sidecar:Relayer:PollInterval"] = "00:00:00.25";
+        await StartAsync(settings);
+
+        await Eventually.HoldsAsync(async () =>
+        {
+            var exits = JsonNode.Parse(await http.GetStringAsync("exits"))!["exits"]!.AsArray();
+            return exits.Any(e => e!["public_key"]!.GetValue<string>() == _cluster.Validators[1].ToString() && e["is_exit_signature_ready"]!.GetValue<bool>());
+        }, "the second validator's exit ready in GET /exits");
+        var exits = JsonNode.Parse(await http.GetStringAsync("exits"))!["exits"]!.AsArray();
+        Assert.False(exits.Single(e => e!["public_key"]!.GetValue<string>() == _cluster.Validators[0].ToString())!["is_exit_signature_ready"]!.GetValue<bool>());
+        Assert.Contains(_rejected, r => r.ValidatorPublicKey == _cluster.Validators[0] && r.Reason == ShareRejectionReason.UnknownValidator);
+    }
+
     private async Task StartAsync(Dictionary<string, string?> settings)
     {
         var app = SidecarHost.Build(settings);
