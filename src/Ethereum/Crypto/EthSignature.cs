@@ -73,6 +73,18 @@ public readonly struct EthSignature : IEquatable<EthSignature>
 
     private bool IsLowS => Secp256k1.ToInteger(_rs.AsSpan(32, 32)).CompareTo(Secp256k1.N.ShiftRight(1)) <= 0;
 
+    /// <summary>
+    /// The same signature in the canonical low-s form: (r, n - s) with the other recovery id recovers the same
+    /// signer, and contracts using OpenZeppelin's ECDSA (the StakeWise keeper among them) refuse the high-s form.
+    /// </summary>
+    public EthSignature ToLowS()
+    {
+        var rs = Checked;
+        if (IsLowS) return this;
+        var s = Secp256k1.N.Subtract(Secp256k1.ToInteger(rs[32..]));
+        return new EthSignature([.. rs[..32], .. Secp256k1.To32Bytes(s)], RecoveryId ^ 1);
+    }
+
     public bool Equals(EthSignature other) =>
         RecoveryId == other.RecoveryId && (_rs ?? []).AsSpan().SequenceEqual(other._rs ?? []);
 

@@ -40,15 +40,17 @@ public sealed partial class OracleClient(HttpClient http, IReadOnlyList<Uri> ora
                 return null;
             }
             var answer = await response.Content.ReadFromJsonAsync<Answer>(deadline.Token);
-            if (answer?.Signature is null || answer.IpfsHash is null)
+            // A deadline of zero or below is no time at all (and no uint256 to hash): the answer is unusable.
+            if (answer?.Signature is null || answer.IpfsHash is null || answer.Deadline <= 0)
             {
                 OracleMalformed(logger, oracle);
                 return null;
             }
             return new OracleApproval(EthSignature.Parse(answer.Signature), answer.IpfsHash, answer.Deadline);
         }
-        catch (Exception e) when (e is HttpRequestException or JsonException or FormatException or ArgumentException
-            || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        // Whatever one oracle sends (a charset the runtime does not know, say), it costs only its own answer: the
+        // others are still counted.
+        catch (Exception e) when (!ct.IsCancellationRequested)
         {
             // The URL may carry a token: the oracle is named by its place in the configuration only.
             OracleUnavailable(logger, oracle, e.GetType().Name);
@@ -64,7 +66,7 @@ public sealed partial class OracleClient(HttpClient http, IReadOnlyList<Uri> ora
     [LoggerMessage(Level = LogLevel.Warning, Message = "Oracle {Oracle} refused the approval request with HTTP {Status}")]
     private static partial void OracleRefused(ILogger logger, int oracle, int status);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Oracle {Oracle} answered without a signature or content id")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Oracle {Oracle} answered without a signature, a content id or a positive deadline")]
     private static partial void OracleMalformed(ILogger logger, int oracle);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Oracle {Oracle} did not answer ({Error})")]

@@ -38,6 +38,35 @@ public sealed class ApprovalSelectionTests
         Assert.Equal(expected, signers);
     }
 
+    /// <summary>
+    /// An oracle whose signer does not normalise s sends (r, n - s) with the other v: it recovers the same oracle,
+    /// but the keeper's ECDSA refuses it. Selection counts it and packs the low-s form.
+    /// </summary>
+    [Fact]
+    public void High_s_signatures_count_and_are_packed_in_the_low_s_form_the_keeper_accepts()
+    {
+        var n = BigInteger.Parse("0FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141", System.Globalization.NumberStyles.HexNumber);
+        var hash = Hash("bafy-a", 100);
+        OracleApproval HighS(int oracle)
+        {
+            var bytes = Oracles[oracle].Sign(hash).ToBytes();
+            var highS = n - new BigInteger(bytes.AsSpan(32, 32), isUnsigned: true, isBigEndian: true);
+            highS.TryWriteBytes(bytes.AsSpan(32, 32), out _, isUnsigned: true, isBigEndian: true);
+            bytes[64] = (byte)(bytes[64] == 27 ? 28 : 27);
+            return new OracleApproval(EthSignature.FromBytes(bytes), "bafy-a", 100);
+        }
+        OracleApproval[] answers = [HighS(0), HighS(1), HighS(2)];
+        Assert.All(answers, a => Assert.False(a.Signature.Verify(hash, a.Signature.Recover(hash))));
+
+        var selected = ApprovalSelection.Select(answers, 3, Registered, Hash, out _);
+
+        Assert.NotNull(selected);
+        var packed = Enumerable.Range(0, 3).Select(i => EthSignature.FromBytes(selected.Signatures.AsSpan(i * 65, 65))).ToList();
+        Assert.All(packed, sig => Assert.True(sig.Verify(hash, sig.Recover(hash))));
+        Assert.Equal(new[] { 0, 1, 2 }.Select(i => Oracles[i].Address).OrderBy(a => a.ToString(), StringComparer.Ordinal), packed.Select(p => p.Recover(hash)));
+        Assert.Equal(new[] { 0, 1, 2 }.Select(i => Oracles[i].Sign(hash)).OrderBy(sig => sig.Recover(hash).ToString(), StringComparer.Ordinal).SelectMany(sig => sig.ToBytes()), selected.Signatures);
+    }
+
     [Fact]
     public void Signature_over_other_content_does_not_count_towards_the_group()
     {
