@@ -81,6 +81,19 @@ public static class DepositDataFile
     /// One pass of the reader before building a document: tells malformed JSON from JSON nested
     /// deeper than a deposit file ever is, and stops a hostile nesting before it costs anything.
     /// </summary>
+    private static bool Unescapes(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            reader.GetString();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     private static DepositIssue? ScanStructure(ReadOnlySpan<byte> json, int maxDepth)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = maxDepth + 1 });
@@ -90,6 +103,10 @@ public static class DepositDataFile
             {
                 if (reader.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject && (reader.CurrentDepth + 1 > maxDepth))
                     return new DepositIssue(DepositProblem.TooDeep, $"JSON nested deeper than {maxDepth} levels (a deposit file has 2)");
+                // The reader takes any four hex digits after \u; a lone surrogate only fails when the text is read,
+                // which would throw from the middle of the checks instead of naming the file's problem.
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped && !Unescapes(ref reader))
+                    return new DepositIssue(DepositProblem.NotJson, $"a \\u escape that is no character (a lone surrogate) at byte {reader.TokenStartIndex + 1}");
             }
             return null;
         }

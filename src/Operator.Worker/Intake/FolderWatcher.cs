@@ -15,9 +15,15 @@ public sealed partial class FolderWatcher(
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Dictionary<string, (long Size, DateTime Modified)> _lastLook = new(StringComparer.Ordinal);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>The folders exist once the host has started: ExecuteAsync runs on its own, after start returns.</summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
     {
         folder.Create();
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
         using var watcher = new FileSystemWatcher(folder.Inbox) { IncludeSubdirectories = false, InternalBufferSize = 64 * 1024 };
         watcher.Created += (_, _) => _wake.Writer.TryWrite(true);
         watcher.Changed += (_, _) => _wake.Writer.TryWrite(true);
@@ -75,7 +81,16 @@ public sealed partial class FolderWatcher(
                 continue;
             }
             _lastLook.Remove(name);
-            await intake.ProcessAsync(path, ct);
+            try
+            {
+                await intake.ProcessAsync(path, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // One file that cannot be taken (unreadable, or the database gone for a moment) does not stop the
+                // files after it; it is tried again on the next scan.
+                FileFailed(logger, name, e);
+            }
         }
         foreach (var gone in _lastLook.Keys.Where(k => !seen.Contains(k)).ToList()) _lastLook.Remove(gone);
         return pending;
@@ -83,6 +98,9 @@ public sealed partial class FolderWatcher(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Inbox watcher failed ({Error}); the periodic scan still finds new files")]
     private static partial void WatcherError(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Taking {File} from the inbox failed; it is tried again on the next scan, the other files go on")]
+    private static partial void FileFailed(ILogger logger, string file, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Scanning the inbox failed; retrying on the next scan")]
     private static partial void ScanFailed(ILogger logger, Exception exception);

@@ -52,6 +52,8 @@ public class HostileDepositFileTests
         new("invalid UTF-8 inside a string", () => [.. Utf8("[{\"network_name\":\"ho"), 0xC3, 0x28, .. Utf8("di\"}]")], DepositProblem.NotUtf8, "not valid UTF-8", null),
         new("50 MB file", () => Enumerable.Repeat((byte)' ', 50 * 1024 * 1024).Prepend((byte)'[').ToArray(), DepositProblem.TooLarge, "larger than 10485760 bytes", null),
         new("100,000 nested arrays", () => Utf8(Nested(100_000)), DepositProblem.TooDeep, "nested deeper than 8", null),
+        new("lone surrogate escape in a value", () => Utf8("[{\"pubkey\":\"\\ud800\"}]"), DepositProblem.NotJson, "lone surrogate", null),
+        new("lone surrogate escape in a field name", () => Utf8("[{\"\\udc00\":\"00\"}]"), DepositProblem.NotJson, "lone surrogate", null),
         new("deep object inside an entry", One(e => e["extra"] = JsonNode.Parse(Nested(10))), DepositProblem.TooDeep, "nested deeper", null),
 
         // Shape of one entry.
