@@ -81,13 +81,20 @@ public sealed partial class DepositIntake(
         var report = DepositDataFile.Validate(content, network, vault);
         var onChain = report.Accepted.Count == 0 ? new HashSet<BlsPublicKey>()
             : await deposits.AlreadyDepositedAsync(report.Accepted.Select(v => v.PublicKey), ct);
-        if (!report.IsValid || onChain.Count > 0)
+        // The same keys in another file still being registered (re-exported or reformatted, so not a byte copy):
+        // two batches would ask for the same exits and approvals, and the later one fail or revert on chain.
+        var inOpenBatch = report.Accepted.Count == 0 ? new Dictionary<string, string>()
+            : await OpenBatchFilesAsync(connection, sha, report.Accepted.Select(v => v.PublicKey.ToString()).ToArray(), ct);
+        if (!report.IsValid || onChain.Count > 0 || inOpenBatch.Count > 0)
         {
             var entries = report.Issues.Where(i => i.Position is not null)
                 .Select(i => new RejectedValidator(i.Position!.Value, i.PublicKey?.ToString(), i.Problem.ToString(), i.Reason))
                 .Concat(report.Accepted.Where(v => onChain.Contains(v.PublicKey))
                     .Select(v => new RejectedValidator(PositionOf(content, v.PublicKey), v.PublicKey.ToString(), "AlreadyDeposited",
                         $"{network.Name} already has a validator with this key")))
+                .Concat(report.Accepted.Where(v => !onChain.Contains(v.PublicKey) && inOpenBatch.ContainsKey(v.PublicKey.ToString()))
+                    .Select(v => new RejectedValidator(PositionOf(content, v.PublicKey), v.PublicKey.ToString(), "InOpenBatch",
+                        $"already being registered from {inOpenBatch[v.PublicKey.ToString()]}; drop this file again once that one is done")))
                 .OrderBy(e => e.Position).ToList();
             var fileReasons = report.Issues.Where(i => i.Position is null).Select(i => i.Reason).ToList();
             if (entries.Count > 0) fileReasons.Add($"{entries.Count} of the file's validators cannot be registered; fix or remove them and drop the file again");
@@ -119,6 +126,18 @@ public sealed partial class DepositIntake(
         metrics.FilesAccepted.Add(1);
         Accepted(logger, name, report.Accepted.Count, batches.Count);
     }
+
+    /// <summary>Of <paramref name="keys"/>, those in an unfinished batch of another file, with that file's name.</summary>
+    private static async Task<Dictionary<string, string>> OpenBatchFilesAsync(NpgsqlConnection connection, byte[] sha, string[] keys, CancellationToken ct) =>
+        (await connection.QueryAsync<(string Key, string File)>(new CommandDefinition(
+            """
+            SELECT DISTINCT ON (v->>'PublicKey') v->>'PublicKey', f.file_name
+            FROM operator.batches b
+            JOIN operator.deposit_files f ON f.sha256 = b.file_sha256
+            CROSS JOIN LATERAL jsonb_array_elements(b.validators) v
+            WHERE b.finished_at IS NULL AND b.file_sha256 <> @sha AND v->>'PublicKey' = ANY(@keys)
+            """, new { sha, keys }, cancellationToken: ct)))
+        .ToDictionary(r => r.Key, r => r.File, StringComparer.Ordinal);
 
     /// <summary>Moves a finished file out of processing/: to done/ when every batch registered, else to rejected/ with the failures.</summary>
     public async Task CompleteAsync(FinishedFile file, CancellationToken ct)

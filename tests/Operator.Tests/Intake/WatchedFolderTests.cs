@@ -145,6 +145,28 @@ public sealed class WatchedFolderTests
         Assert.Empty(rig.Harness.Published.Held<DepositFileAccepted>());
     }
 
+    /// <summary>
+    /// The same key in another file (not a byte copy: other keys beside it) while the first file's batch is open:
+    /// refused naming that file, so two batches never ask for the same exits; the first file is unaffected.
+    /// </summary>
+    [Fact]
+    public async Task Key_in_an_unfinished_batch_of_another_file_is_rejected_naming_that_file()
+    {
+        await using var rig = await IntakeRig.CreateAsync();
+        rig.Drop("first.json", File(Pool[0], Pool[1]));
+        await rig.ScanUntilSettledAsync();
+        rig.Drop("overlap.json", File(Pool[2], Pool[1]));
+
+        await rig.ScanUntilSettledAsync();
+
+        var entry = Assert.Single(Report(rig, "overlap.json").GetProperty("validators").EnumerateArray());
+        Assert.Equal(1, entry.GetProperty("position").GetInt32());
+        Assert.Equal("InOpenBatch", entry.GetProperty("problem").GetString());
+        Assert.Contains("already being registered from first.json", entry.GetProperty("reason").GetString());
+        Assert.Single(rig.Harness.Published.Held<DepositFileAccepted>());
+        Assert.Equal(["first.json"], IntakeRig.Names(rig.Folder.Processing));
+    }
+
     [Fact]
     public async Task After_a_restart_mid_batch_the_file_is_not_taken_again_and_finishing_moves_it_to_done()
     {
