@@ -107,7 +107,14 @@ public sealed class BatchStore(NpgsqlDataSource db, OperatorMetrics metrics)
             RETURNING file_sha256 AS Sha, validator_count AS Validators, extract(epoch FROM now() - created_at)::float8 AS Seconds
             """,
             new { batchId, state, txHash = transactionHash?.ToArray(), blockNumber = (long?)blockNumber, failure }, tx, cancellationToken: ct));
-        if (ended is null) return null;
+        if (ended is null)
+        {
+            // Finished before: its file may still be in processing/ (the process stopped, or the move failed, after
+            // that commit). The redelivered finish moves it then; once the file has left, there is nothing to do.
+            var unmoved = await UnmovedFileAsync(connection, tx, batchId, ct);
+            await tx.CommitAsync(ct);
+            return unmoved;
+        }
         var sha = ended.Sha;
         // Row lock on the file: two batches of one file finishing together see each other's result.
         var storedName = await connection.ExecuteScalarAsync<string>(new CommandDefinition(
@@ -120,6 +127,23 @@ public sealed class BatchStore(NpgsqlDataSource db, OperatorMetrics metrics)
         await tx.CommitAsync(ct);
         metrics.BatchFinished(state == BatchStates.Registered, ended.Validators, ended.Seconds, failure);
         return open == 0 ? new FinishedFile(sha, storedName!, failures) : null;
+    }
+
+    /// <summary>The finished batch's file when it is still recorded in processing/ and none of its batches is open.</summary>
+    private static async Task<FinishedFile?> UnmovedFileAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid batchId, CancellationToken ct)
+    {
+        var file = await connection.QuerySingleOrDefaultAsync<(byte[] Sha, string StoredName)?>(new CommandDefinition(
+            """
+            SELECT f.sha256, f.stored_name FROM operator.batches b JOIN operator.deposit_files f ON f.sha256 = b.file_sha256
+            WHERE b.id = @batchId AND f.state = 'processing'
+              AND NOT EXISTS (SELECT 1 FROM operator.batches o WHERE o.file_sha256 = f.sha256 AND o.finished_at IS NULL)
+            FOR UPDATE OF f
+            """, new { batchId }, tx, cancellationToken: ct));
+        if (file is not { } found) return null;
+        var failures = (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT format('batch %s: %s', position, failure) FROM operator.batches WHERE file_sha256 = @sha AND failure IS NOT NULL ORDER BY position",
+            new { sha = found.Sha }, tx, cancellationToken: ct))).ToList();
+        return new FinishedFile(found.Sha, found.StoredName, failures);
     }
 
     /// <summary>

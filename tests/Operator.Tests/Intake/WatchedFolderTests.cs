@@ -184,11 +184,16 @@ public sealed class WatchedFolderTests
         Assert.Contains("mid-again.json", IntakeRig.Names(rig.Folder.Rejected));
         var finished = await rig.Batches.FinishAsync(batchId, BatchStates.Registered, CancellationToken.None);
         Assert.NotNull(finished);
-        Assert.Null(await rig.Batches.FinishAsync(batchId, BatchStates.Registered, CancellationToken.None));
-        await rig.Intake.CompleteAsync(finished, CancellationToken.None);
+        // The process stops before the file is moved: the redelivered finish hands the file over again.
+        var again = await rig.Batches.FinishAsync(batchId, BatchStates.Registered, CancellationToken.None);
+        Assert.NotNull(again);
+        Assert.Equal((finished.StoredName, finished.Failures.Count), (again.StoredName, again.Failures.Count));
+        await rig.Intake.CompleteAsync(again, CancellationToken.None);
         Assert.Equal(["mid.json"], IntakeRig.Names(rig.Folder.Done));
         Assert.Empty(IntakeRig.Names(rig.Folder.Processing));
         Assert.Empty(await rig.Batches.OpenAsync(CancellationToken.None));
+        // Once the file has left processing/, a finish delivered once more has nothing to move.
+        Assert.Null(await rig.Batches.FinishAsync(batchId, BatchStates.Registered, CancellationToken.None));
     }
 
     [Fact]
