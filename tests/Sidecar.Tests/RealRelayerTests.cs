@@ -100,12 +100,7 @@ public sealed class RealRelayerTests : IAsyncLifetime
         });
         request.EnsureSuccessStatusCode();
 
-        var settings = _cluster.Settings("e2e-http", "hoodi", 0, 1, 2, 3);
-        settings["Sidecar:Mode"] = "Http";
-        settings["Sidecar:Relayer:Url"] = _relayer.Urls.First();
-        settings["Sidecar:Relayer:Token"] = Token;
-        settings["Sidecar:Relayer:PollInterval"] = "00:00:00.25";
-        await StartAsync(settings);
+        await StartHttpSidecarAsync("e2e-http");
 
         await Eventually.HoldsAsync(async () =>
         {
@@ -143,12 +138,7 @@ public sealed class RealRelayerTests : IAsyncLifetime
             ["validator_index"] = 910,
         })).EnsureSuccessStatusCode();
 
-        var settings = _cluster.Settings("e2e-conflict", "hoodi", 0, 1, 2, 3);
-        settings["Sidecar:Mode"] = "Http";
-        settings["Sidecar:Relayer:Url"] = _relayer.Urls.First();
-        settings["Sidecar:Relayer:Token"] = Token;
-        settings["Sidecar:Relayer:PollInterval"] = "00:00:00.25";
-        await StartAsync(settings);
+        await StartHttpSidecarAsync("e2e-conflict");
 
         await Eventually.HoldsAsync(async () =>
         {
@@ -158,6 +148,17 @@ public sealed class RealRelayerTests : IAsyncLifetime
         var exits = JsonNode.Parse(await http.GetStringAsync("exits"))!["exits"]!.AsArray();
         Assert.False(exits.Single(e => e!["public_key"]!.GetValue<string>() == _cluster.Validators[0].ToString())!["is_exit_signature_ready"]!.GetValue<bool>());
         Assert.Contains(_rejected, r => r.ValidatorPublicKey == _cluster.Validators[0] && r.Reason == ShareRejectionReason.UnknownValidator);
+    }
+
+    /// <summary>A sidecar holding all four nodes, polling the relayer over HTTP.</summary>
+    private Task StartHttpSidecarAsync(string id)
+    {
+        var settings = _cluster.Settings(id, "hoodi", 0, 1, 2, 3);
+        settings["Sidecar:Mode"] = "Http";
+        settings["Sidecar:Relayer:Url"] = _relayer.Urls.First();
+        settings["Sidecar:Relayer:Token"] = Token;
+        settings["Sidecar:Relayer:PollInterval"] = "00:00:00.25";
+        return StartAsync(settings);
     }
 
     private async Task StartAsync(Dictionary<string, string?> settings)
