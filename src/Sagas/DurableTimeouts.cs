@@ -55,29 +55,50 @@ public sealed partial class DurableTimeouts
         await connection.ExecuteAsync(new CommandDefinition($"DELETE FROM {_table} WHERE id = @id", new { id }, transaction, cancellationToken: ct)) == 1;
 
     /// <summary>
-    /// Claims up to <paramref name="limit"/> due timeouts (SKIP LOCKED: several processes never claim the same one),
-    /// hands each to <paramref name="publish"/>, and deletes them only when all were handed over, so a crash
-    /// repeats a timeout rather than losing it.
+    /// Claims up to <paramref name="limit"/> due timeouts of the registered types (SKIP LOCKED: several processes
+    /// never claim the same one), hands each to <paramref name="publish"/>, and deletes them only when all were
+    /// handed over, so a crash repeats a timeout rather than losing it. A row of another type (renamed, or a
+    /// newer version's during a rolling deploy) is never claimed: it stays where a person can see it, and takes no
+    /// slot from the timeouts behind it. A row whose body no longer reads as its type is renamed
+    /// <c>unreadable:&lt;type&gt;</c> and left in the table, instead of stopping the sweep.
     /// </summary>
-    internal async Task<int> FireDueAsync(NpgsqlDataSource db, int limit, Func<object, Type, CancellationToken, Task> publish, CancellationToken ct)
+    /// <returns>How many rows were claimed, and how many of them were unreadable.</returns>
+    internal async Task<(int Claimed, int Unreadable)> FireDueAsync(NpgsqlDataSource db, int limit, Func<object, Type, CancellationToken, Task> publish, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var due = (await connection.QueryAsync<(Guid Id, string MessageType, string Body)>(new CommandDefinition(
-            $"SELECT id, message_type, body::text FROM {_table} WHERE due_at <= now() ORDER BY due_at LIMIT @limit FOR UPDATE SKIP LOCKED",
-            new { limit }, tx, cancellationToken: ct))).ToList();
-        foreach (var (_, messageType, body) in due)
+            $"SELECT id, message_type, body::text FROM {_table} WHERE due_at <= now() AND message_type = ANY(@known) ORDER BY due_at LIMIT @limit FOR UPDATE SKIP LOCKED",
+            new { limit, known = _types.Keys.ToArray() }, tx, cancellationToken: ct))).ToList();
+        var published = new List<Guid>(due.Count);
+        var unreadable = new List<Guid>();
+        foreach (var (id, messageType, body) in due)
         {
-            // An unknown type stays in the table where a person can see it, rather than being dropped.
-            if (!_types.TryGetValue(messageType, out var type)) continue;
-            var message = JsonSerializer.Deserialize(body, type) ?? throw new InvalidOperationException($"timeout body of {messageType} is null");
+            var type = _types[messageType];
+            object? message;
+            try
+            {
+                message = JsonSerializer.Deserialize(body, type);
+            }
+            catch (JsonException)
+            {
+                message = null;
+            }
+            if (message is null)
+            {
+                unreadable.Add(id);
+                continue;
+            }
             await publish(message, type, ct);
+            published.Add(id);
         }
         await connection.ExecuteAsync(new CommandDefinition(
-            $"DELETE FROM {_table} WHERE id = ANY(@ids) AND message_type = ANY(@known)",
-            new { ids = due.Select(d => d.Id).ToArray(), known = _types.Keys.ToArray() }, tx, cancellationToken: ct));
+            $"DELETE FROM {_table} WHERE id = ANY(@published)", new { published = published.ToArray() }, tx, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition(
+            $"UPDATE {_table} SET message_type = 'unreadable:' || message_type WHERE id = ANY(@unreadable)",
+            new { unreadable = unreadable.ToArray() }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
-        return due.Count;
+        return (due.Count, unreadable.Count);
     }
 
     private static string Name(Type type) => type.FullName ?? type.Name;

@@ -24,7 +24,12 @@ internal sealed partial class TimeoutSweeper(
             {
                 try
                 {
-                    while (await timeouts.FireDueAsync(db, options.Value.BatchSize, (m, t, ct) => bus.Publish(m, t, ct), stoppingToken) == options.Value.BatchSize) { }
+                    while (true)
+                    {
+                        var (claimed, unreadable) = await timeouts.FireDueAsync(db, options.Value.BatchSize, (m, t, ct) => bus.Publish(m, t, ct), stoppingToken);
+                        if (unreadable > 0) Unreadable(logger, timeouts.Schema, unreadable);
+                        if (claimed < options.Value.BatchSize) break;
+                    }
                 }
                 catch (Exception e) when (e is NpgsqlException or TimeoutException or MassTransitException)
                 {
@@ -37,6 +42,9 @@ internal sealed partial class TimeoutSweeper(
         {
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Count} due timeouts in {Schema}.timeouts do not read as their type: left in the table as 'unreadable:<type>' for a person to look at")]
+    private static partial void Unreadable(ILogger logger, string schema, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Timeout sweep of schema {Schema} failed, retrying at the next interval: {Reason}")]
     private static partial void SweepFailed(ILogger logger, string schema, string reason);

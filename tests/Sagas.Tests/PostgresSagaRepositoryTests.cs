@@ -147,6 +147,36 @@ public sealed class PostgresSagaRepositoryTests : IAsyncLifetime
         Assert.Equal([1, 2], (await WaitForAsync(id, r => r.State.Values.Count == 2)).State.Values);
     }
 
+    /// <summary>
+    /// 150 due rows of a type this process does not know (more than a sweep's batch of 100, all due before the
+    /// good one) and one of a known type whose body no longer reads as it: the good timeout is still published,
+    /// the unknown rows stay untouched, the unreadable one is renamed and left, and the daemon keeps running.
+    /// </summary>
+    [Fact]
+    public async Task Unknown_and_unreadable_timeouts_neither_block_the_others_nor_stop_the_daemon()
+    {
+        var host = await StartAsync();
+        var good = Guid.NewGuid();
+        var broken = Guid.NewGuid();
+        await using (var connection = new NpgsqlConnection(_db))
+        {
+            await connection.OpenAsync();
+            // One transaction: the sweep sees all of them at once.
+            await using var tx = await connection.BeginTransactionAsync();
+            await connection.ExecuteAsync(
+                "INSERT INTO tally.timeouts (id, due_at, message_type, body) SELECT gen_random_uuid(), now() - interval '1 hour', 'Gone.Renamed', '{}'::jsonb FROM generate_series(1, 150)", transaction: tx);
+            await connection.ExecuteAsync(
+                "INSERT INTO tally.timeouts (id, due_at, message_type, body) VALUES (@broken, now() - interval '10 minutes', @type, '\"not an object\"'::jsonb), (@good, now() - interval '1 minute', @type, @body::jsonb)",
+                new { broken, good, type = typeof(TallyReminder).FullName, body = JsonSerializer.Serialize(new TallyReminder(Guid.NewGuid())) }, tx);
+            await tx.CommitAsync();
+        }
+
+        await WaitUntilAsync(async () => await ScalarAsync<long>("SELECT count(*) FROM tally.timeouts WHERE id = @good", new { good }) == 0);
+        Assert.Equal(150, await ScalarAsync<long>("SELECT count(*) FROM tally.timeouts WHERE message_type = 'Gone.Renamed'"));
+        Assert.Equal("unreadable:" + typeof(TallyReminder).FullName, await ScalarAsync<string>("SELECT message_type FROM tally.timeouts WHERE id = @broken", new { broken }));
+        Assert.False(host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested);
+    }
+
     [Fact]
     public async Task Table_and_schema_names_must_be_plain_identifiers()
     {
