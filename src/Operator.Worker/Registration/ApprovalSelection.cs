@@ -30,10 +30,8 @@ public static class ApprovalSelection
             {
                 var hash = keeperValidatorsHash(g.Key.IpfsHash, g.Key.Deadline);
                 var bySigner = new SortedDictionary<string, EthSignature>(StringComparer.Ordinal);
-                // Kept in the low-s form: the keeper's ECDSA refuses a high-s signature (which an oracle whose signer
-                // does not normalise sends half the time), and would revert the registration over one oracle.
                 foreach (var answer in g)
-                    if (answer.Signature.TryRecover(hash, out var signer) && oracles.Contains(signer)) bySigner.TryAdd(Hex.Encode(signer.Span), answer.Signature.ToLowS());
+                    if (answer.Signature.TryRecover(hash, out var signer) && oracles.Contains(signer)) bySigner.TryAdd(Hex.Encode(signer.Span), answer.Signature);
                 return (g.Key.IpfsHash, g.Key.Deadline, Hash: hash, Signers: bySigner);
             })
             .OrderByDescending(g => g.Signers.Count).ThenByDescending(g => g.Deadline)
