@@ -81,7 +81,7 @@ public sealed class KeystorePassword : IDisposable
     {
         // ASCII (the usual case) needs no normalisation: the control characters are dropped from the bytes
         // themselves, so no string copy of the password is made.
-        if (System.Text.Ascii.IsValid(_utf8))
+        if (Ascii.IsValid(_utf8))
         {
             var ascii = new byte[_utf8.Length];
             var n = 0;
@@ -92,15 +92,11 @@ public sealed class KeystorePassword : IDisposable
             CryptographicOperations.ZeroMemory(ascii);
             return kept;
         }
-        var text = StrictUtf8.GetString(_utf8);
-        if (!Ascii.IsValid(text))
-        {
-            if (!NormalisationWorks)
-                throw new KeyMaterialException(
-                    "cannot NFKD-normalise a non-ASCII keystore password: the process runs in globalization-invariant mode "
-                    + "(set InvariantGlobalization=false and install ICU)");
-            text = text.Normalize(NormalizationForm.FormKD);
-        }
+        if (!NormalisationWorks)
+            throw new KeyMaterialException(
+                "cannot NFKD-normalise a non-ASCII keystore password: the process runs in globalization-invariant mode "
+                + "(set InvariantGlobalization=false and install ICU)");
+        var text = StrictUtf8.GetString(_utf8).Normalize(NormalizationForm.FormKD);
         var filtered = new StringBuilder(text.Length);
         foreach (var rune in text.EnumerateRunes())
         {

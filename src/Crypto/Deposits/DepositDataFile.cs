@@ -77,10 +77,7 @@ public static class DepositDataFile
 
     private static DepositDataReport FileIssue(DepositProblem problem, string reason) => new([], [new DepositIssue(problem, reason)]);
 
-    /// <summary>
-    /// One pass of the reader before building a document: tells malformed JSON from JSON nested
-    /// deeper than a deposit file ever is, and stops a hostile nesting before it costs anything.
-    /// </summary>
+    /// <summary>Whether the string or name token reads as text: a \\u escape of a lone surrogate does not.</summary>
     private static bool Unescapes(ref Utf8JsonReader reader)
     {
         try
@@ -94,6 +91,10 @@ public static class DepositDataFile
         }
     }
 
+    /// <summary>
+    /// One pass of the reader before building a document: tells malformed JSON from JSON nested
+    /// deeper than a deposit file ever is, and stops a hostile nesting before it costs anything.
+    /// </summary>
     private static DepositIssue? ScanStructure(ReadOnlySpan<byte> json, int maxDepth)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = maxDepth + 1 });

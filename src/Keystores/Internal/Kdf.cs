@@ -79,12 +79,13 @@ internal sealed class Kdf
         if (128L * R * Cost > MaxScryptMemory || 128L * R * P > MaxScryptMemory)
             throw new KeyMaterialException($"scrypt n = {Cost}, r = {R}, p = {P} needs more than 1 GiB");
         // Memory alone does not bound the time: p runs the whole derivation p times, before any password check.
-        if ((double)128 * R * Cost * P > MaxScryptWork)
+        if (128L * R * Cost * P > MaxScryptWork)
             throw new KeyMaterialException($"scrypt n = {Cost}, r = {R}, p = {P} is more than 8 times the work of EIP-2335's n = 262144, r = 8, p = 1");
     }
 
-    /// <summary>128 r n p bytes worked through: 8 times EIP-2335's own parameters (2^28), a few seconds at most.</summary>
-    private const double MaxScryptWork = 1L << 31;
+    /// <summary>128 r n p bytes worked through: 8 times EIP-2335's own parameters (2^28), a few seconds at most.
+    /// The memory checks above keep the product below 2^61, inside a long.</summary>
+    private const long MaxScryptWork = 1L << 31;
 
     public byte[] Derive(ReadOnlySpan<byte> password)
     {

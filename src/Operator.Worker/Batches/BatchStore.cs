@@ -121,9 +121,7 @@ public sealed class BatchStore(NpgsqlDataSource db, OperatorMetrics metrics)
             "SELECT stored_name FROM operator.deposit_files WHERE sha256 = @sha FOR UPDATE", new { sha }, tx, cancellationToken: ct));
         var open = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT count(*) FROM operator.batches WHERE file_sha256 = @sha AND finished_at IS NULL", new { sha }, tx, cancellationToken: ct));
-        var failures = (await connection.QueryAsync<string>(new CommandDefinition(
-            "SELECT format('batch %s: %s', position, failure) FROM operator.batches WHERE file_sha256 = @sha AND failure IS NOT NULL ORDER BY position",
-            new { sha }, tx, cancellationToken: ct))).ToList();
+        var failures = await FailuresAsync(connection, tx, sha, ct);
         await tx.CommitAsync(ct);
         metrics.BatchFinished(state == BatchStates.Registered, ended.Validators, ended.Seconds, failure);
         return open == 0 ? new FinishedFile(sha, storedName!, failures) : null;
@@ -140,11 +138,14 @@ public sealed class BatchStore(NpgsqlDataSource db, OperatorMetrics metrics)
             FOR UPDATE OF f
             """, new { batchId }, tx, cancellationToken: ct));
         if (file is not { } found) return null;
-        var failures = (await connection.QueryAsync<string>(new CommandDefinition(
-            "SELECT format('batch %s: %s', position, failure) FROM operator.batches WHERE file_sha256 = @sha AND failure IS NOT NULL ORDER BY position",
-            new { sha = found.Sha }, tx, cancellationToken: ct))).ToList();
-        return new FinishedFile(found.Sha, found.StoredName, failures);
+        return new FinishedFile(found.Sha, found.StoredName, await FailuresAsync(connection, tx, found.Sha, ct));
     }
+
+    /// <summary>Each failed batch of the file, as "batch N: reason", in batch order.</summary>
+    private static async Task<List<string>> FailuresAsync(NpgsqlConnection connection, NpgsqlTransaction tx, byte[] sha, CancellationToken ct) =>
+        (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT format('batch %s: %s', position, failure) FROM operator.batches WHERE file_sha256 = @sha AND failure IS NOT NULL ORDER BY position",
+            new { sha }, tx, cancellationToken: ct))).ToList();
 
     /// <summary>
     /// A failed batch whose transaction was mined after all (found while it was still being waited for):

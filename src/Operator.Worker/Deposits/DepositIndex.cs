@@ -49,7 +49,7 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
             var known = (await connection.QueryAsync<KnownRow>(new CommandDefinition(
                     "SELECT deposit_index, block_hash, valid FROM operator.deposit_events WHERE block_number >= @from AND block_hash IS NOT NULL",
                     new { from = (long)from }, cancellationToken: ct)))
-                .ToDictionary(r => (r.Deposit_Index, Convert.ToHexString(r.Block_Hash)), r => r.Valid);
+                .ToDictionary(r => (r.Deposit_Index, Bytes32.From(r.Block_Hash)), r => r.Valid);
             var rows = Decode(logs, known).ToList();
             await using var tx = await connection.BeginTransactionAsync(ct);
             await connection.ExecuteAsync(new CommandDefinition(
@@ -110,6 +110,7 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
         return (rewind, $"the deposit logs read up to block {latest} end at deposit {last.Value}, but the deposit contract counts {count} deposits there; " +
             $"reading again from block {rewind}");
     }
+
     /// <summary>The index the next new validator gets, as of the last sync.</summary>
     public async Task<ulong> NextIndexAsync(CancellationToken ct)
     {
@@ -131,11 +132,11 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
 
     // Each signature costs a pairing: the first scan of a long-lived network verifies on every core. A deposit read
     // again in the same block (same hash) keeps the check it had.
-    private IEnumerable<DepositRow> Decode(IEnumerable<LogEntry> logs, IReadOnlyDictionary<(long, string), bool> known) =>
+    private IEnumerable<DepositRow> Decode(IEnumerable<LogEntry> logs, IReadOnlyDictionary<(long, Bytes32), bool> known) =>
         logs.AsParallel().AsOrdered()
             .Select(log => !log.Removed && StakeWiseCalls.TryDecodeDepositEvent(log, out var deposit)
                 ? new DepositRow((long)deposit.Index, deposit.PublicKey.ToArray(),
-                    known.TryGetValue(((long)deposit.Index, Convert.ToHexString(log.BlockHash.Span)), out var valid)
+                    known.TryGetValue(((long)deposit.Index, log.BlockHash), out var valid)
                         ? valid
                         : DepositSigning.Verify(network, new DepositMessage(deposit.PublicKey, deposit.WithdrawalCredentials, deposit.AmountGwei), deposit.Signature),
                     (long)log.BlockNumber, log.BlockHash.ToArray())
