@@ -15,11 +15,11 @@ namespace DvtBus.Sidecar.Worker.Keys;
 /// </summary>
 internal static class KeyLoader
 {
-    public static KeyRing Load(SidecarOptions options)
+    /// <param name="network">The network this sidecar signs for: an Obol lock of another one is refused.</param>
+    public static KeyRing Load(SidecarOptions options, Network network)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (!Networks.TryResolve(options.Network, out var network, out var networkError))
-            throw new KeyLoadException("Sidecar:Network: " + networkError);
+        ArgumentNullException.ThrowIfNull(network);
         var ring = new KeyRing();
         try
         {

@@ -1,3 +1,4 @@
+using DvtBus.Crypto.Consensus;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,7 +9,7 @@ namespace DvtBus.Sidecar.Worker.Keys;
 /// Loads the key shares while the host is starting, before the bus connects or the relayer is polled,
 /// so that a bad keystore stops the daemon before it ever reports ready.
 /// </summary>
-internal sealed partial class SidecarKeys(IOptions<SidecarOptions> options, ILogger<SidecarKeys> logger) : IHostedLifecycleService, IDisposable
+internal sealed partial class SidecarKeys(IOptions<SidecarOptions> options, Network network, ILogger<SidecarKeys> logger) : IHostedLifecycleService, IDisposable
 {
     private KeyRing? _ring;
 
@@ -18,7 +19,7 @@ internal sealed partial class SidecarKeys(IOptions<SidecarOptions> options, ILog
 
     public Task StartingAsync(CancellationToken cancellationToken)
     {
-        _ring ??= KeyLoader.Load(options.Value);
+        _ring ??= KeyLoader.Load(options.Value, network);
         SharesLoaded(logger, _ring.Validators.Count, _ring.ShareCount);
         return Task.CompletedTask;
     }
