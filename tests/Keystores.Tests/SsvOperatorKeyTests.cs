@@ -87,6 +87,29 @@ public class SsvOperatorKeyTests
         Assert.Equal(SsvOperatorPublicKey.Parse(Rsa.Value.ExportSubjectPublicKeyInfoPem()), key.PublicKey);
     }
 
+    /// <summary>
+    /// The decrypted share is hex text, decoded from its bytes: with or without 0x, in either case; anything but 64
+    /// hex digits is refused as the wrong key's output.
+    /// </summary>
+    [Theory]
+    [InlineData("{0}", true)]
+    [InlineData("0x{0}", true)]
+    [InlineData("0X{1}", true)]
+    [InlineData("{0}00", false)]
+    [InlineData("0x{2}", false)]
+    [InlineData("zz{3}", false)]
+    public void Share_hex_text_is_read_with_or_without_0x_and_nothing_else(string form, bool accepted)
+    {
+        using var key = SsvOperatorKey.FromPem(Rsa.Value.ExportRSAPrivateKeyPem());
+        var secret = Enumerable.Range(1, 32).Select(i => (byte)(i * 7)).ToArray();
+        var lower = Convert.ToHexStringLower(secret);
+        var text = string.Format(System.Globalization.CultureInfo.InvariantCulture, form, lower, lower.ToUpperInvariant(), lower[2..], lower[2..]);
+        var ciphertext = key.PublicKey.Encrypt(Encoding.ASCII.GetBytes(text));
+
+        if (accepted) Assert.Equal(secret, key.DecryptShareSecret(ciphertext));
+        else Assert.Contains("not the hex text of 32 bytes", Assert.Throws<KeyMaterialException>(() => key.DecryptShareSecret(ciphertext)).Message);
+    }
+
     [Fact]
     public void Share_ciphertext_for_another_operator_is_rejected()
     {

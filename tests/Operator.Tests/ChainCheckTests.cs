@@ -1,5 +1,6 @@
 using DvtBus.Operator.Tests.Registration;
 using DvtBus.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Xunit;
 
@@ -22,5 +23,22 @@ public sealed class ChainCheckTests(AnvilNode anvil) : IClassFixture<AnvilNode>
         Assert.Equal(
             [$"Operator:RpcUrl {anvil.Url} serves chain {anvil.ChainId}, but Operator:Network '{process.Network.Name}' is chain 1"],
             failure.Failures);
+    }
+
+    /// <summary>A node that does not answer at start is waited out, not a bad setting: the operator starts.</summary>
+    [Fact]
+    public async Task Operator_whose_node_does_not_answer_at_start_still_starts()
+    {
+        await using var process = await OperatorProcess.CreateAsync(anvil, "chain-unreachable");
+        int closed;
+        using (var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            closed = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        var host = await process.StartOperatorAsync(new Dictionary<string, string?> { ["Operator:RpcUrl"] = $"http://127.0.0.1:{closed}" });
+
+        Assert.True(host.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().ApplicationStarted.IsCancellationRequested);
     }
 }

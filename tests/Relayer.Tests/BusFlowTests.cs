@@ -22,8 +22,7 @@ public sealed class BusFlowTests(RelayerEnvironment env) : IClassFixture<Relayer
         const ulong index = 1050;
         await env.Bus.Publish(TestCluster.Request((cluster, index)));
         await env.Bus.Publish(cluster.Share(1, index));
-        await RelayerEnvironment.WaitUntilAsync(async () => await env.QueryScalarAsync<long>(
-            "SELECT count(*) FROM relayer.pending_shares WHERE public_key = @key", new { key = cluster.PublicKey.ToArray() }) == 1, "the share waiting");
+        await RelayerEnvironment.WaitUntilAsync(async () => await PendingAsync(cluster) == 1, "the share waiting");
 
         // The announcement's row, as its commit left it, without the release that should have followed.
         var shares = cluster.Shares.OrderBy(s => s.Id).ToList();
@@ -38,7 +37,7 @@ public sealed class BusFlowTests(RelayerEnvironment env) : IClassFixture<Relayer
 
         var ready = await env.WaitReadyAsync(cluster, index);
         Assert.Equal(ExitId.For("mainnet", cluster.PublicKey, index), ready.ExitId);
-        Assert.Equal(0, await env.QueryScalarAsync<long>("SELECT count(*) FROM relayer.pending_shares WHERE public_key = @key", new { key = cluster.PublicKey.ToArray() }));
+        Assert.Equal(0, await PendingAsync(cluster));
     }
 
     [Fact]

@@ -167,6 +167,24 @@ public sealed class WatchedFolderTests
         Assert.Equal(["first.json"], IntakeRig.Names(rig.Folder.Processing));
     }
 
+    /// <summary>
+    /// A file in the inbox whose reading fails with an I/O error (here a link to /proc/self/mem, which fails at offset
+    /// 0) fails on its own: the files after it in the same scan are still taken, and it stays where it is.
+    /// </summary>
+    [Fact]
+    public async Task A_file_that_cannot_be_read_does_not_stop_the_files_after_it()
+    {
+        await using var rig = await IntakeRig.CreateAsync();
+        var unreadable = Path.Combine(rig.Folder.Inbox, "a-unreadable.json");
+        System.IO.File.CreateSymbolicLink(unreadable, "/proc/self/mem");
+        rig.Drop("b-good.json", File(Pool[0]));
+
+        await rig.ScanUntilSettledAsync();
+
+        Assert.Equal("b-good.json", Assert.Single(rig.Harness.Published.Held<DepositFileAccepted>()).Context.Message.FileName);
+        Assert.True(System.IO.File.Exists(unreadable), "the unreadable file was moved or removed");
+    }
+
     [Fact]
     public async Task After_a_restart_mid_batch_the_file_is_not_taken_again_and_finishing_moves_it_to_done()
     {
