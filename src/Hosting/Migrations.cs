@@ -17,7 +17,7 @@ public sealed record Migration(int Version, string Name, string Sql);
 /// </summary>
 public sealed partial class PostgresMigrator(NpgsqlDataSource dataSource, string schema, IReadOnlyList<Migration> migrations)
 {
-    public string Schema { get; } = ValidSchema(schema);
+    public string Schema { get; } = PlainSchema(schema);
 
     /// <summary>Reads embedded resources named <c>*.Migrations.NNNN_name.sql</c> from an assembly.</summary>
     public static IReadOnlyList<Migration> FromAssembly(Assembly assembly)
@@ -88,7 +88,8 @@ public sealed partial class PostgresMigrator(NpgsqlDataSource dataSource, string
     private static long LockKey(string schema) =>
         BitConverter.ToInt64(SHA256.HashData(Encoding.UTF8.GetBytes("dvtbus-migrations:" + schema)), 0);
 
-    private static string ValidSchema(string schema) =>
+    /// <summary>The schema name itself when it may be written into SQL as it is (lower case letters, digits, underscores); throws otherwise.</summary>
+    public static string PlainSchema(string schema) =>
         SchemaName().IsMatch(schema) ? schema : throw new ArgumentException($"'{schema}' is not a plain schema name", nameof(schema));
 
     [GeneratedRegex(@"\.Migrations\.(?<version>\d{4})_(?<name>[A-Za-z0-9_]+)\.sql$")]

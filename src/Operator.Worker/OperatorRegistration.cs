@@ -1,7 +1,8 @@
 using DvtBus.Crypto.Consensus;
 using DvtBus.Ethereum.Rpc;
 using DvtBus.Operator.Batches;
-using DvtBus.Operator.Deposits;
+using DvtBus.Deposits;
+using DvtBus.Hosting;
 using DvtBus.Operator.Intake;
 using DvtBus.Operator.Registration;
 using DvtBus.Primitives;
@@ -29,19 +30,23 @@ public static class OperatorRegistration
         services.AddEthRpcClient(sp => new Uri(Options(sp).RpcUrl));
         services.AddSingleton(sp => new DepositIndex(
             sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<EthRpcClient>(), sp.GetRequiredService<Network>(),
-            Options(sp).DepositStartBlock, Options(sp).LogChunkSize));
+            Schema, Options(sp).DepositStartBlock, Options(sp).LogChunkSize));
         // First of the operator's hosted services: nothing reads the chain before the node is known to serve the right one.
-        services.AddHostedService<ChainCheck>();
-        services.AddHostedService(sp => new DepositScanner(
-            sp.GetRequiredService<DepositIndex>(), Options(sp).ScanInterval, sp.GetRequiredService<ILogger<DepositScanner>>()));
+        // Each built when started, after the settings were checked: see StartTimeHostedService.
+        services.AddHostedService(sp => new StartTimeHostedService<ChainCheck>(() => new ChainCheck(
+            sp.GetRequiredService<EthRpcClient>(), sp.GetRequiredService<Network>(),
+            new ChainSetting(OperatorOptions.Section, typeof(OperatorOptions), Options(sp).RpcUrl, "Operator:Network"),
+            sp.GetRequiredService<ILogger<ChainCheck>>())));
+        services.AddHostedService(sp => new StartTimeHostedService<DepositScanner>(() => new DepositScanner(
+            sp.GetRequiredService<DepositIndex>(), Options(sp).ScanInterval, sp.GetRequiredService<ILogger<DepositScanner>>())));
         services.AddSingleton(sp => new DepositFolder(Options(sp).Folder));
         services.AddSingleton(sp => new DepositIntake(
             sp.GetRequiredService<DepositFolder>(), sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<Network>(),
             Address.Parse(Options(sp).Vault), Options(sp).MaxBatchSize, sp.GetRequiredService<DepositIndex>(),
             sp.GetRequiredService<IBus>(), sp.GetRequiredService<OperatorMetrics>(), sp.GetRequiredService<ILogger<DepositIntake>>()));
-        services.AddHostedService(sp => new FolderWatcher(
+        services.AddHostedService(sp => new StartTimeHostedService<FolderWatcher>(() => new FolderWatcher(
             sp.GetRequiredService<DepositFolder>(), sp.GetRequiredService<DepositIntake>(),
-            Options(sp).ScanInterval, Options(sp).StabilityDelay, sp.GetRequiredService<ILogger<FolderWatcher>>()));
+            Options(sp).ScanInterval, Options(sp).StabilityDelay, sp.GetRequiredService<ILogger<FolderWatcher>>())));
         AddRegistration(services);
         builder.AddDurableTimeouts(Schema, DurableStageTimeouts.MessageTypes);
         return builder;

@@ -1,6 +1,10 @@
 using DvtBus.Contracts;
 using DvtBus.Crypto.Consensus;
+using DvtBus.Deposits;
+using DvtBus.Ethereum.Rpc;
+using DvtBus.Hosting;
 using DvtBus.Relayer.Api;
+using DvtBus.Relayer.Chain;
 using DvtBus.Relayer.Clusters;
 using DvtBus.Relayer.Exits;
 using DvtBus.Relayer.Oracles;
@@ -9,7 +13,10 @@ using DvtBus.Sagas;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace DvtBus.Relayer;
 
@@ -24,6 +31,7 @@ public static class RelayerRegistration
         AddOptions<ExitOptions, ExitOptionsValidator>(builder, ExitOptions.Section);
         AddOptions<ApiOptions, ApiOptionsValidator>(builder, ApiOptions.Section);
         AddOptions<ClusterFileOptions, ClusterFileOptionsValidator>(builder, ClusterFileOptions.Section);
+        AddOptions<ChainOptions, ChainOptionsValidator>(builder, ChainOptions.Section);
         services.AddSingleton(sp => Networks.Resolve(sp.GetRequiredService<IOptions<NetworkOptions>>().Value));
         services.AddSingleton<RelayerMetrics>();
         services.AddSingleton<OracleResharing>();
@@ -40,7 +48,30 @@ public static class RelayerRegistration
         services.AddScoped(typeof(RecordFaultActivity<>));
         services.AddScoped<TakeShareActivity>();
         services.AddScoped<ReleaseSharesActivity>();
+        // Decided here, from the settings as given: a bad one registers nothing, and the check before start names it
+        // with every other bad setting instead of failing alone while the chain's services are built.
+        var chain = builder.Configuration.GetSection(ChainOptions.Section).Get<ChainOptions>();
+        if (chain is { Configured: true } && new ChainOptionsValidator().Validate(null, chain).Succeeded) AddChain(services, chain);
         return builder;
+    }
+
+    /// <summary>
+    /// With <c>Chain:RpcUrl</c>: the chain-id check at start, the deposit index in <c>relayer.deposit_events</c> kept
+    /// current by its scanner, and the index prediction <c>POST /validators</c> uses when no index is given.
+    /// </summary>
+    private static void AddChain(IServiceCollection services, ChainOptions chain)
+    {
+        services.AddEthRpcClient(_ => new Uri(chain.RpcUrl!));
+        services.AddSingleton(sp => new DepositIndex(
+            sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<EthRpcClient>(), sp.GetRequiredService<Network>(),
+            RelayerHost.Daemon, chain.DepositStartBlock, chain.LogChunkSize));
+        services.AddHostedService(sp => new StartTimeHostedService<ChainCheck>(() => new ChainCheck(
+            sp.GetRequiredService<EthRpcClient>(), sp.GetRequiredService<Network>(),
+            new ChainSetting(ChainOptions.Section, typeof(ChainOptions), chain.RpcUrl!, NetworkOptions.SectionName),
+            sp.GetRequiredService<ILogger<ChainCheck>>())));
+        services.AddHostedService(sp => new StartTimeHostedService<DepositScanner>(() => new DepositScanner(
+            sp.GetRequiredService<DepositIndex>(), chain.ScanInterval, sp.GetRequiredService<ILogger<DepositScanner>>())));
+        services.AddSingleton<IndexPrediction>();
     }
 
     /// <summary>

@@ -4,7 +4,7 @@ using DvtBus.Contracts;
 using DvtBus.Crypto.Consensus;
 using DvtBus.Crypto.Deposits;
 using DvtBus.Operator.Batches;
-using DvtBus.Operator.Deposits;
+using DvtBus.Deposits;
 using DvtBus.Primitives;
 using MassTransit;
 using Microsoft.Extensions.Logging;

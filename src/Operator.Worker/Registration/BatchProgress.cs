@@ -1,5 +1,5 @@
 using DvtBus.Operator.Batches;
-using DvtBus.Operator.Deposits;
+using DvtBus.Deposits;
 using DvtBus.Operator.Intake;
 using DvtBus.Primitives;
 

@@ -1,7 +1,7 @@
 using DvtBus.Contracts;
 using DvtBus.Crypto.Deposits;
 using DvtBus.Ethereum.Rpc;
-using DvtBus.Operator.Deposits;
+using DvtBus.Deposits;
 using DvtBus.Operator.Batches;
 using MassTransit;
 

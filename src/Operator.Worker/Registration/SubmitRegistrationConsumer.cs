@@ -4,7 +4,7 @@ using DvtBus.Ethereum.Rpc;
 using DvtBus.Ethereum.StakeWise;
 using DvtBus.Hosting;
 using DvtBus.Operator.Batches;
-using DvtBus.Operator.Deposits;
+using DvtBus.Deposits;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -5,6 +5,7 @@ using Dapper;
 using DvtBus.Bls;
 using DvtBus.Contracts;
 using DvtBus.Primitives;
+using DvtBus.Relayer.Chain;
 using DvtBus.Relayer.Clusters;
 using DvtBus.Relayer.Exits;
 using DvtBus.Relayer.Shares;
@@ -12,6 +13,7 @@ using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace DvtBus.Relayer.Api;
@@ -50,15 +52,42 @@ public static class RelayerApi
             if (keys.Contains(key)) return Unprocessable($"public_keys[{i}] appears twice");
             keys.Add(key);
         }
+        // The index of each key's exit, when the call names one: given from validator_index on, or predicted from the
+        // chain's deposits (Chain:RpcUrl) as the public relayer did; null when neither, and the call only reads.
+        IReadOnlyList<ulong>? indexes = null;
+        var toRequest = new List<RequestedExit>();
         if (body.ValidatorIndex is { } start)
         {
             // Asking for exits at an index is DvtBus's own write: open to anyone, it could supersede a validator's real exit.
             if (!WriteTokenFilter.HasToken(request.HttpContext, api.Value))
                 return WriteTokenFilter.Refuse(request.HttpContext, "validator_index asks for exits: a bearer token is required, also when the public API is open");
             if (start < 0) return Unprocessable("validator_index must not be negative");
+            indexes = keys.Select((_, i) => (ulong)start + (ulong)i).ToList();
+            toRequest.AddRange(keys.Select((k, i) => new RequestedExit(k, indexes[i])));
+        }
+        else if (request.HttpContext.RequestServices.GetService<IndexPrediction>() is { } prediction)
+        {
             try
             {
-                await requests.RequestAndWaitAsync(keys.Select((k, i) => new RequestedExit(k, (ulong)start + (ulong)i)).ToList(), client, ct);
+                indexes = await prediction.PredictAsync(keys, ct);
+            }
+            catch (IndexUnavailableException e)
+            {
+                return Unavailable(e.Message);
+            }
+            // Polled until ready: ask again only for a key whose current exit is not at its predicted index (the first
+            // call, or the index moved because other deposits came first) or whose exit expired unfinished.
+            await using var reading = await db.OpenConnectionAsync(ct);
+            for (var i = 0; i < keys.Count; i++)
+                if (await ExitStore.CurrentAsync(reading, requests.Network, keys[i], ct) is not { } current
+                    || (ulong)current.ValidatorIndex != indexes[i] || current.State == ExitState.Expired)
+                    toRequest.Add(new RequestedExit(keys[i], indexes[i]));
+        }
+        if (toRequest.Count > 0)
+        {
+            try
+            {
+                await requests.RequestAndWaitAsync(toRequest, client, ct);
             }
             catch (RequestTimeoutException)
             {
@@ -68,16 +97,16 @@ public static class RelayerApi
 
         await using var connection = await db.OpenConnectionAsync(ct);
         var validators = new List<ValidatorShares>(keys.Count);
-        foreach (var (key, i) in keys.Select((k, i) => (k, (ulong)i)))
+        for (var i = 0; i < keys.Count; i++)
         {
             // Asked for at an index, the answer is that exit's shards or none: the key's current exit may be another
             // index's (one requested later, or one this request's stamp came too late to supersede), and the answer
             // names no index, so the caller would take them for the index it asked for.
-            var exit = body.ValidatorIndex is { } first
-                ? await ExitStore.FindAsync(connection, ExitId.For(requests.Network, key, (ulong)first + i), null, ct)
-                : await ExitStore.CurrentAsync(connection, requests.Network, key, ct);
+            var exit = indexes is not null
+                ? await ExitStore.FindAsync(connection, ExitId.For(requests.Network, keys[i], indexes[i]), null, ct)
+                : await ExitStore.CurrentAsync(connection, requests.Network, keys[i], ct);
             var ready = exit is null ? null : await ShareIntake.ReadyMessageAsync(connection, null, exit, ct);
-            validators.Add(new ValidatorShares(key.ToString(), ready is null ? null : new OracleShares(
+            validators.Add(new ValidatorShares(keys[i].ToString(), ready is null ? null : new OracleShares(
                 ready.PublicKeyShards.Select(k => k.ToString()).ToList(),
                 ready.EncryptedExitSignatures.Select(e => e.ToString()).ToList())));
         }

@@ -7,7 +7,7 @@ using DvtBus.Ethereum.Rpc;
 using DvtBus.Ethereum.StakeWise;
 using DvtBus.Ethereum.Transactions;
 using DvtBus.Hosting;
-using DvtBus.Operator.Deposits;
+using DvtBus.Deposits;
 using DvtBus.Operator.Tests.Support;
 using DvtBus.Primitives;
 using DvtBus.TestSupport;
@@ -40,19 +40,19 @@ public sealed class DepositIndexTests(AnvilNode anvil) : IClassFixture<AnvilNode
         var sender = new TransactionSender(rpc, funder, devnet.ChainId);
         var start = await rpc.BlockNumberAsync();
         foreach (var deposit in new[] { a, b, a, forgedC })
-            await DepositAsync(sender, devnet.DepositContract, deposit);
+            await DepositContract.DepositAsync(sender, devnet.DepositContract, deposit);
 
         await using var db = NpgsqlDataSource.Create(await TestServices.CreateDatabaseAsync("operator_index"));
         await new PostgresMigrator(db, "operator", PostgresMigrator.FromAssembly(typeof(OperatorOptions).Assembly)).MigrateAsync();
-        var index = new DepositIndex(db, rpc, network, start, chunkSize: 2);
+        var index = new DepositIndex(db, rpc, network, "operator", start, chunkSize: 2);
 
         var scanned = await index.SyncAsync(CancellationToken.None);
 
         Assert.Equal(2UL, await index.NextIndexAsync(CancellationToken.None));
         Assert.Equal(new HashSet<BlsPublicKey> { a.PublicKey }, await index.AlreadyDepositedAsync([a.PublicKey, c.PublicKey], CancellationToken.None));
 
-        await DepositAsync(sender, devnet.DepositContract, c);
-        var restarted = new DepositIndex(db, rpc, network, start, chunkSize: 2);
+        await DepositContract.DepositAsync(sender, devnet.DepositContract, c);
+        var restarted = new DepositIndex(db, rpc, network, "operator", start, chunkSize: 2);
         Assert.True(await restarted.SyncAsync(CancellationToken.None) > scanned);
 
         Assert.Equal(3UL, await restarted.NextIndexAsync(CancellationToken.None));
@@ -80,10 +80,10 @@ public sealed class DepositIndexTests(AnvilNode anvil) : IClassFixture<AnvilNode
         var b = DepositFiles.Entry(network, devnet.Vault, "reorg-b");
         var start = await rpc.BlockNumberAsync();
         await using var db = await MigratedAsync();
-        var index = new DepositIndex(db, rpc, network, start, chunkSize: 100);
+        var index = new DepositIndex(db, rpc, network, "operator", start, chunkSize: 100);
         var snapshot = (await anvil.RequestAsync("evm_snapshot")).GetString();
 
-        await DepositAsync(sender, devnet.DepositContract, a);
+        await DepositContract.DepositAsync(sender, devnet.DepositContract, a);
         await index.SyncAsync(CancellationToken.None);
         Assert.Equal(1UL, await index.NextIndexAsync(CancellationToken.None));
         Assert.Equal(new HashSet<BlsPublicKey> { a.PublicKey }, await index.AlreadyDepositedAsync([a.PublicKey, b.PublicKey], CancellationToken.None));
@@ -91,7 +91,7 @@ public sealed class DepositIndexTests(AnvilNode anvil) : IClassFixture<AnvilNode
         Assert.True((await anvil.RequestAsync("evm_revert", snapshot)).GetBoolean());
         // A new sender: the first one counts the reverted transaction's nonce as used and would sign behind a gap.
         using var funder = EthPrivateKey.FromHex(anvil.DevPrivateKeys[2]);
-        await DepositAsync(new TransactionSender(rpc, funder, devnet.ChainId), devnet.DepositContract, b);
+        await DepositContract.DepositAsync(new TransactionSender(rpc, funder, devnet.ChainId), devnet.DepositContract, b);
         await index.SyncAsync(CancellationToken.None);
 
         Assert.Equal(1UL, await index.NextIndexAsync(CancellationToken.None));
@@ -111,15 +111,15 @@ public sealed class DepositIndexTests(AnvilNode anvil) : IClassFixture<AnvilNode
         var deposits = new[] { "a", "b", "c" }.Select(l => DepositFiles.Entry(network, devnet.Vault, $"gap-{left}-{l}")).ToList();
         var start = await rpc.BlockNumberAsync();
         var hashes = new List<Bytes32>();
-        foreach (var deposit in deposits) hashes.Add(await DepositAsync(sender, devnet.DepositContract, deposit));
+        foreach (var deposit in deposits) hashes.Add(await DepositContract.DepositAsync(sender, devnet.DepositContract, deposit));
         await using var db = await MigratedAsync();
         using var leaving = new HttpClient(new LeaveLogOut(hashes[left]) { InnerHandler = new HttpClientHandler() });
 
-        var partial = new DepositIndex(db, new EthRpcClient(leaving, anvil.Uri), network, start, chunkSize: 100);
+        var partial = new DepositIndex(db, new EthRpcClient(leaving, anvil.Uri), network, "operator", start, chunkSize: 100);
         var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => partial.SyncAsync(CancellationToken.None));
         Assert.Contains(reason, failure.Message, StringComparison.Ordinal);
 
-        var full = new DepositIndex(db, rpc, network, start, chunkSize: 100);
+        var full = new DepositIndex(db, rpc, network, "operator", start, chunkSize: 100);
         await full.SyncAsync(CancellationToken.None);
         Assert.Equal(3UL, await full.NextIndexAsync(CancellationToken.None));
         Assert.Equal(deposits.Select(d => d.PublicKey).ToHashSet(),
@@ -140,16 +140,6 @@ public sealed class DepositIndexTests(AnvilNode anvil) : IClassFixture<AnvilNode
         var db = NpgsqlDataSource.Create(await TestServices.CreateDatabaseAsync("operator_index"));
         await new PostgresMigrator(db, "operator", PostgresMigrator.FromAssembly(typeof(OperatorOptions).Assembly)).MigrateAsync();
         return db;
-    }
-
-    private static async Task<Bytes32> DepositAsync(TransactionSender sender, Address depositContract, DepositValidator v)
-    {
-        // Bounded: a transaction anvil keeps pending (a nonce gap) fails the test instead of hanging the run.
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var receipt = await sender.SendAndWaitAsync(
-            new TransactionRequest(depositContract, DepositFiles.DepositCall(v), DepositFiles.Wei(v)), cancellationToken: timeout.Token);
-        Assert.True(receipt.Succeeded);
-        return receipt.TransactionHash;
     }
 
     /// <summary>Answers eth_getLogs without the log of one transaction, as a node missing some would.</summary>

@@ -6,7 +6,7 @@ using DvtBus.Ethereum.Rpc;
 using DvtBus.Ethereum.Transactions;
 using DvtBus.Hosting;
 using DvtBus.Operator.Batches;
-using DvtBus.Operator.Deposits;
+using DvtBus.Deposits;
 using DvtBus.Operator.Registration;
 using DvtBus.Operator.Tests.Support;
 using DvtBus.Primitives;
@@ -195,7 +195,7 @@ public sealed class CheckRegistrationReceiptTests(AnvilNode anvil) : IClassFixtu
             services.AddSingleton(new RegistrationTarget(IntakeRig.Vault, IntakeRig.Vault));
             services.AddSingleton<VaultChain>();
             services.AddSingleton<ApprovalStore>();
-            services.AddSingleton(sp => new DepositIndex(db, rpc, IntakeRig.Network, 0, 1000));
+            services.AddSingleton(sp => new DepositIndex(db, rpc, IntakeRig.Network, "operator", 0, 1000));
             services.AddSingleton<IValidatorIndexSource, FreshValidatorIndex>();
             services.AddSingleton<RegistrationOutcome>();
             services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new OperatorOptions { Confirmations = confirmations }));

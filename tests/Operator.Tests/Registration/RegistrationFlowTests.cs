@@ -1,6 +1,6 @@
 using DvtBus.Contracts;
 using DvtBus.Operator.Batches;
-using DvtBus.Operator.Deposits;
+using DvtBus.Deposits;
 using DvtBus.Operator.Intake;
 using DvtBus.Operator.Tests.Support;
 using DvtBus.TestSupport;

@@ -6,13 +6,14 @@ using DvtBus.Crypto.Consensus;
 using DvtBus.Crypto.Deposits;
 using DvtBus.Ethereum.Abi;
 using DvtBus.Primitives;
+using DvtBus.TestSupport;
 
 namespace DvtBus.Operator.Tests.Support;
 
 /// <summary>Deposit-data files as staking-deposit-cli writes them, signed with known BLS keys for a test network and vault.</summary>
 public static class DepositFiles
 {
-    public const ulong Gwei32Eth = 32_000_000_000;
+    public const ulong Gwei32Eth = DepositContract.Gwei32Eth;
 
     public static Network Devnet(Address depositContract, ulong chainId = 31337) => new(
         "operator-devnet", chainId, new Bytes4(0x10000038), new Bytes4(0x40000038), 0,
@@ -25,20 +26,8 @@ public static class DepositFiles
     public static DepositValidator Entry(Network network, Address vault, string label)
     {
         using var key = Key(label);
-        var credentials = WithdrawalCredentials.ForVault(WithdrawalCredentialType.Execution, vault);
-        var publicKey = key.PublicKey;
-        var message = new DepositMessage(publicKey, credentials, Gwei32Eth);
-        var signature = DepositSigning.Sign(network, key, message);
-        return new DepositValidator(publicKey, credentials, Gwei32Eth, signature, new DepositData(publicKey, credentials, Gwei32Eth, signature).HashTreeRoot());
+        return DepositContract.Entry(network, key, vault);
     }
-
-    private static readonly AbiFunction Deposit = AbiFunction.Parse("deposit(bytes pubkey,bytes withdrawal_credentials,bytes signature,bytes32 deposit_data_root)");
-
-    /// <summary>The deposit contract's <c>deposit</c> call for the entry; it must carry the entry's amount in wei (<see cref="Wei"/>).</summary>
-    public static byte[] DepositCall(DepositValidator v) =>
-        Deposit.EncodeCall(v.PublicKey.ToArray(), v.WithdrawalCredentials.ToArray(), v.Signature.ToArray(), v.DepositDataRoot);
-
-    public static System.Numerics.BigInteger Wei(DepositValidator v) => new System.Numerics.BigInteger(v.Amount) * 1_000_000_000;
 
     public static string Json(Network network, IEnumerable<DepositValidator> validators) =>
         JsonSerializer.Serialize(validators.Select(v => new Dictionary<string, object>

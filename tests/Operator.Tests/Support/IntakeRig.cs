@@ -2,7 +2,7 @@ using DvtBus.Crypto.Consensus;
 using DvtBus.Ethereum.Rpc;
 using DvtBus.Hosting;
 using DvtBus.Operator.Batches;
-using DvtBus.Operator.Deposits;
+using DvtBus.Deposits;
 using DvtBus.Operator.Intake;
 using DvtBus.Primitives;
 using DvtBus.TestSupport;
@@ -34,7 +34,7 @@ public sealed class IntakeRig : IAsyncDisposable
         MaxBatchSize = maxBatchSize;
         Metrics = new OperatorMetrics(provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
         Batches = new BatchStore(db, Metrics);
-        Deposits = new DepositIndex(db, new EthRpcClient(new HttpClient(), new Uri("http://127.0.0.1:9")), Network, 0, 1000);
+        Deposits = new DepositIndex(db, new EthRpcClient(new HttpClient(), new Uri("http://127.0.0.1:9")), Network, "operator", 0, 1000);
         Restart();
     }
 

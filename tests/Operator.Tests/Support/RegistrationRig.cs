@@ -201,7 +201,7 @@ public sealed class RegistrationRig : IAsyncDisposable
         using var http = new HttpClient();
         using var depositor = EthPrivateKey.FromHex(_anvil.DevPrivateKeys[1]);
         var sender = new TransactionSender(new EthRpcClient(http, _anvil.Uri), depositor, Network.ChainId);
-        var receipt = await sender.SendAndWaitAsync(new TransactionRequest(Devnet.DepositContract, DepositFiles.DepositCall(deposit), DepositFiles.Wei(deposit)));
+        var receipt = await sender.SendAndWaitAsync(new TransactionRequest(Devnet.DepositContract, DepositContract.Call(deposit), DepositContract.Wei(deposit)));
         Assert.True(receipt.Succeeded, $"deposit {receipt.TransactionHash} reverted");
     }
 
@@ -217,7 +217,7 @@ public sealed class RegistrationRig : IAsyncDisposable
         var nonce = await rpc.GetTransactionCountAsync(depositor.Address, BlockTag.Pending);
         var gwei = new System.Numerics.BigInteger(1_000_000_000);
         var signed = new Eip1559Transaction(Network.ChainId, nonce, 50 * gwei, 500 * gwei, 300_000, Devnet.DepositContract,
-            DepositFiles.Wei(deposit), DepositFiles.DepositCall(deposit)).Sign(depositor);
+            DepositContract.Wei(deposit), DepositContract.Call(deposit)).Sign(depositor);
         return await rpc.SendRawTransactionAsync(signed.Raw);
     }
 

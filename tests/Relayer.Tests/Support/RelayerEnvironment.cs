@@ -74,7 +74,7 @@ public class RelayerEnvironment : IAsyncLifetime
         }, "ready: true");
         foreach (var (cluster, i) in clusters.Select((c, i) => (c, (ulong)i)))
         {
-            var root = TestCluster.SigningRoot(start + i);
+            var root = cluster.ExitSigningRoot(start + i);
             FullSignatures.Add(cluster.FullSignature(start + i));
             var shares = ready!["validators"]!.AsArray().Single(v => v!["public_key"]!.GetValue<string>() == cluster.PublicKey.ToString())!["oracles_exit_signature_shares"]!;
             var publicKeys = shares["public_keys"]!.AsArray().Select(k => DvtBus.Primitives.BlsPublicKey.Parse(k!.GetValue<string>())).ToList();
@@ -103,7 +103,7 @@ public class RelayerEnvironment : IAsyncLifetime
     /// <summary>The AMQP port of the environment's broker.</summary>
     public int BrokerPort { get; private set; }
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         var label = GetType().Name.ToLowerInvariant()[..Math.Min(12, GetType().Name.Length)];
         (BrokerPort, VirtualHost) = await CreateBrokerAsync(label);

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace DvtBus.Operator.Deposits;
+namespace DvtBus.Deposits;
 
-/// <summary>Keeps the deposit cache current, so that a dropped file is checked against recent deposits.</summary>
+/// <summary>Keeps the deposit cache current, so that what is asked of it is checked against recent deposits.</summary>
 public sealed partial class DepositScanner(DepositIndex index, TimeSpan interval, ILogger<DepositScanner> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -4,13 +4,15 @@ using DvtBus.Crypto.Consensus;
 using DvtBus.Ethereum.Abi;
 using DvtBus.Ethereum.Rpc;
 using DvtBus.Ethereum.StakeWise;
+using DvtBus.Hosting;
 using DvtBus.Primitives;
 using Npgsql;
 
-namespace DvtBus.Operator.Deposits;
+namespace DvtBus.Deposits;
 
 /// <summary>
-/// The network's deposits as the deposit contract logged them, cached in <c>operator.deposit_events</c>.
+/// The network's deposits as the deposit contract logged them, cached in the daemon's schema
+/// (<c>deposit_events</c>, and <c>deposit_scan</c> for where the scan resumes; each daemon's migrations create them).
 /// The next validator index is the number of distinct public keys with a valid deposit signature: a
 /// deposit whose signature does not verify never becomes a validator, and a top-up adds none.
 /// <para>
@@ -21,14 +23,20 @@ namespace DvtBus.Operator.Deposits;
 /// scan to it and fails the pass with the reason; the next pass reads from there.
 /// </para>
 /// </summary>
-public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network network, ulong startBlock, ulong chunkSize)
+public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network network, string schema, ulong startBlock, ulong chunkSize)
 {
+    private readonly string _schema = PostgresMigrator.PlainSchema(schema);
+
     /// <summary>Blocks read again on every pass: two epochs, past which mainnet finalizes.</summary>
     public const ulong ReorgDepth = 64;
 
     private static readonly AbiFunction GetDepositCount = AbiFunction.Parse("get_deposit_count()", "(bytes)");
 
     private readonly SemaphoreSlim _sync = new(1, 1);
+    private long _lastSyncTicks;
+
+    /// <summary>When this process last finished a pass without error (null before the first): how current the index is.</summary>
+    public DateTimeOffset? LastSyncedAt => Interlocked.Read(ref _lastSyncTicks) is var t and > 0 ? new DateTimeOffset(t, TimeSpan.Zero) : null;
 
     /// <summary>Reads the logs from <see cref="ReorgDepth"/> blocks before where the last scan stopped up to the latest block; returns that block.</summary>
     public async Task<ulong> SyncAsync(CancellationToken ct)
@@ -39,36 +47,41 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
             var latest = await rpc.BlockNumberAsync(ct);
             await using var connection = await db.OpenConnectionAsync(ct);
             var next = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-                "SELECT next_block FROM operator.deposit_scan WHERE id = 1", cancellationToken: ct)) is { } stored
+                $"SELECT next_block FROM {_schema}.deposit_scan WHERE id = 1", cancellationToken: ct)) is { } stored
                 ? Math.Max((ulong)stored, startBlock) : startBlock;
             var from = Math.Max(startBlock, next > ReorgDepth ? next - ReorgDepth : 0);
-            if (from > latest) return latest;
+            if (from > latest)
+            {
+                Interlocked.Exchange(ref _lastSyncTicks, DateTimeOffset.UtcNow.UtcTicks);
+                return latest;
+            }
 
             var logs = await rpc.GetLogsInChunksAsync(
                 LogFilter.ForEvent(network.DepositContract, StakeWiseCalls.DepositEvent), from, latest, chunkSize, ct);
             var known = (await connection.QueryAsync<KnownRow>(new CommandDefinition(
-                    "SELECT deposit_index, block_hash, valid FROM operator.deposit_events WHERE block_number >= @from AND block_hash IS NOT NULL",
+                    $"SELECT deposit_index, block_hash, valid FROM {_schema}.deposit_events WHERE block_number >= @from AND block_hash IS NOT NULL",
                     new { from = (long)from }, cancellationToken: ct)))
                 .ToDictionary(r => (r.Deposit_Index, Bytes32.From(r.Block_Hash)), r => r.Valid);
             var rows = Decode(logs, known).ToList();
             await using var tx = await connection.BeginTransactionAsync(ct);
             await connection.ExecuteAsync(new CommandDefinition(
-                "DELETE FROM operator.deposit_events WHERE block_number >= @from", new { from = (long)from }, tx, cancellationToken: ct));
+                $"DELETE FROM {_schema}.deposit_events WHERE block_number >= @from", new { from = (long)from }, tx, cancellationToken: ct));
             await connection.ExecuteAsync(new CommandDefinition(
-                """
-                INSERT INTO operator.deposit_events (deposit_index, public_key, valid, block_number, block_hash)
+                $"""
+                INSERT INTO {_schema}.deposit_events (deposit_index, public_key, valid, block_number, block_hash)
                 VALUES (@DepositIndex, @PublicKey, @Valid, @BlockNumber, @BlockHash)
                 ON CONFLICT (deposit_index) DO UPDATE SET public_key = EXCLUDED.public_key, valid = EXCLUDED.valid,
                     block_number = EXCLUDED.block_number, block_hash = EXCLUDED.block_hash
                 """, rows, tx, cancellationToken: ct));
             var gap = await GapAsync(connection, tx, from, latest, ct);
             await connection.ExecuteAsync(new CommandDefinition(
-                """
-                INSERT INTO operator.deposit_scan (id, next_block) VALUES (1, @next)
+                $"""
+                INSERT INTO {_schema}.deposit_scan (id, next_block) VALUES (1, @next)
                 ON CONFLICT (id) DO UPDATE SET next_block = EXCLUDED.next_block
                 """, new { next = gap is { } g ? g.RewindTo : (long)latest + 1 }, tx, cancellationToken: ct));
             await tx.CommitAsync(ct);
             if (gap is not null) throw new InvalidOperationException(gap.Value.Reason);
+            Interlocked.Exchange(ref _lastSyncTicks, DateTimeOffset.UtcNow.UtcTicks);
             return latest;
         }
         finally
@@ -86,12 +99,12 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
     private async Task<(long RewindTo, string Reason)?> GapAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ulong from, ulong latest, CancellationToken ct)
     {
         var missing = await connection.QueryFirstOrDefaultAsync<MissingRow?>(new CommandDefinition(
-            """
+            $"""
             WITH checked AS (
-                SELECT deposit_index, block_number FROM operator.deposit_events
+                SELECT deposit_index, block_number FROM {_schema}.deposit_events
                 WHERE deposit_index >= COALESCE(
-                    (SELECT max(deposit_index) FROM operator.deposit_events WHERE block_number < @from),
-                    (SELECT min(deposit_index) FROM operator.deposit_events)))
+                    (SELECT max(deposit_index) FROM {_schema}.deposit_events WHERE block_number < @from),
+                    (SELECT min(deposit_index) FROM {_schema}.deposit_events)))
             SELECT e.deposit_index + 1 AS deposit_index, e.block_number FROM checked e
             WHERE e.deposit_index < (SELECT max(deposit_index) FROM checked)
               AND NOT EXISTS (SELECT 1 FROM checked n WHERE n.deposit_index = e.deposit_index + 1)
@@ -100,7 +113,7 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
         if (missing is { } m)
             return (m.Block_Number, $"deposit {m.Deposit_Index} is missing from the deposit logs read (after block {m.Block_Number}); reading again from there");
         var last = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-            "SELECT max(deposit_index) FROM operator.deposit_events", transaction: tx, cancellationToken: ct));
+            $"SELECT max(deposit_index) FROM {_schema}.deposit_events", transaction: tx, cancellationToken: ct));
         if (last is null) return null;
         var bytes = (byte[])(await rpc.CallAsync(network.DepositContract, GetDepositCount, [], BlockTag.Number(latest), ct))[0];
         if (bytes.Length != 8) throw new InvalidOperationException($"get_deposit_count() returned {bytes.Length} bytes, not 8");
@@ -116,7 +129,7 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         return (ulong)await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT count(DISTINCT public_key) FROM operator.deposit_events WHERE valid", cancellationToken: ct));
+            $"SELECT count(DISTINCT public_key) FROM {_schema}.deposit_events WHERE valid", cancellationToken: ct));
     }
 
     /// <summary>The keys among <paramref name="keys"/> that already have a validator on the network.</summary>
@@ -125,9 +138,31 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
         var wanted = keys.Select(k => k.ToArray()).ToArray();
         await using var connection = await db.OpenConnectionAsync(ct);
         var found = await connection.QueryAsync<byte[]>(new CommandDefinition(
-            "SELECT DISTINCT public_key FROM operator.deposit_events WHERE valid AND public_key = ANY(@wanted)",
+            $"SELECT DISTINCT public_key FROM {_schema}.deposit_events WHERE valid AND public_key = ANY(@wanted)",
             new { wanted }, cancellationToken: ct));
         return found.Select(k => BlsPublicKey.From(k)).ToHashSet();
+    }
+
+    /// <summary>
+    /// The validator index of each of <paramref name="keys"/> as of the last sync: a key with a valid deposit has the
+    /// index of its validator (the rank of its first valid deposit among all keys'); the others get the next free
+    /// indexes in the order given, which is where they land when they are deposited next, in that order. One
+    /// statement, so one snapshot: a sync committing meanwhile cannot mix two states of the index.
+    /// </summary>
+    public async Task<IReadOnlyList<ulong>> PredictAsync(IReadOnlyList<BlsPublicKey> keys, CancellationToken ct)
+    {
+        var wanted = keys.Select(k => k.ToArray()).ToArray();
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = (await connection.QueryAsync<PredictionRow>(new CommandDefinition(
+            $"""
+            WITH firsts AS (SELECT public_key, min(deposit_index) AS first FROM {_schema}.deposit_events WHERE valid GROUP BY public_key)
+            SELECT w.public_key AS PublicKey, (SELECT count(*) FROM firsts o WHERE o.first < w.first) AS ValidatorIndex
+            FROM firsts w WHERE w.public_key = ANY(@wanted)
+            UNION ALL SELECT NULL, count(*) FROM firsts
+            """, new { wanted }, cancellationToken: ct))).ToList();
+        var next = (ulong)rows.Single(r => r.PublicKey is null).ValidatorIndex;
+        var deposited = rows.Where(r => r.PublicKey is not null).ToDictionary(r => BlsPublicKey.From(r.PublicKey!), r => (ulong)r.ValidatorIndex);
+        return keys.Select(k => deposited.TryGetValue(k, out var index) ? index : next++).ToList();
     }
 
     // Each signature costs a pairing: the first scan of a long-lived network verifies on every core. A deposit read
@@ -148,4 +183,6 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
     private sealed record KnownRow(long Deposit_Index, byte[] Block_Hash, bool Valid);
 
     private sealed record MissingRow(long Deposit_Index, long Block_Number);
+
+    private sealed record PredictionRow(byte[]? PublicKey, long ValidatorIndex);
 }
