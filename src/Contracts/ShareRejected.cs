@@ -19,6 +19,11 @@ public enum ShareRejectionReason
     UnknownValidator,
     UnknownShareIndex,
     ZeroShareIndex,
+
+    /// <summary>
+    /// No longer sent: a verified share at an index that holds one is the same share sent again, and is taken
+    /// (answered <see cref="ShareTaken"/>). Kept so that the reasons after it keep their numbers.
+    /// </summary>
     Duplicate,
     DoesNotVerify,
     WrongNetwork,

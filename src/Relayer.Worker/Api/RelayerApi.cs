@@ -157,9 +157,8 @@ public static class RelayerApi
         {
             try
             {
-                // A share already taken is not refused: BLS signatures are deterministic, so a verified copy at a filled
-                // index is the same share sent again (after a 503 that said sending again is safe, say).
-                if (await intake.SubmitForCurrentExitAsync(key, (ulong)shareIndex, signature, HttpSidecar, client, publish, ct) is { Reason: not ShareRejectionReason.Duplicate } r)
+                // A share sent again (after a 503 that said sending again is safe, say) is taken, not refused.
+                if (await intake.SubmitForCurrentExitAsync(key, (ulong)shareIndex, signature, HttpSidecar, client, publish, ct) is { } r)
                     refused.Add($"{key}: {r.Reason} ({r.Detail})");
             }
             catch (RequestTimeoutException)

@@ -14,7 +14,12 @@ using Npgsql;
 
 namespace DvtBus.Relayer.Shares;
 
-internal enum ShareOutcome { Accepted, Pending, Rejected }
+/// <remarks>
+/// Repeated: a verified share at an index that already holds one. A BLS signature is the only one that verifies
+/// for its key and message, so it is the stored share sent again (a redelivery, a retry after a lost answer): taken
+/// again, not refused.
+/// </remarks>
+internal enum ShareOutcome { Accepted, Pending, Rejected, Repeated }
 
 /// <param name="Rejection">Set when <see cref="Outcome"/> is Rejected.</param>
 /// <param name="Ready">Set when this share completed the exit (<see cref="Completed"/>), or repeated a share of a ready one.</param>
@@ -205,8 +210,7 @@ internal sealed partial class ShareIntake(
         if (!BlsScheme.Verify(publicShare, exit.SigningRoot, share.ExitSignatureShare))
             return Reject(share, ShareRejectionReason.DoesNotVerify, $"the share does not verify under public share {share.ShareIndex} for this exit");
         if (!await InsertShareAsync(tx, exit.Id, share, ct))
-            return Reject(share, ShareRejectionReason.Duplicate, $"share index {share.ShareIndex} was already accepted for this exit")
-                with { Ready = await ReadyMessageAsync(connection, transaction, exit, ct) };
+            return new ShareResult(ShareOutcome.Repeated, Ready: await ReadyMessageAsync(connection, transaction, exit, ct));
 
         saga.Threshold = cluster.Threshold;
         saga.SharesAccepted = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
@@ -308,6 +312,11 @@ internal sealed partial class ShareIntake(
         else
         {
             if (result.Outcome == ShareOutcome.Accepted) metrics.ShareAccepted();
+            if (result.Outcome == ShareOutcome.Repeated)
+            {
+                metrics.ShareRepeated();
+                ShareRepeated(logger, LogText.Short(share.ValidatorPublicKey), share.ValidatorIndex, share.ShareIndex, share.SidecarId);
+            }
             if (respondTo is not null)
                 await respondTo.RespondAsync(new ShareTaken
                 {
@@ -324,6 +333,9 @@ internal sealed partial class ShareIntake(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Share {ShareIndex} from {SidecarId} for validator {Validator} index {ValidatorIndex} rejected ({Reason}): {Detail}")]
     private static partial void ShareRefused(ILogger logger, string validator, ulong validatorIndex, ulong shareIndex, string sidecarId, ShareRejectionReason reason, string detail);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Share {ShareIndex} from {SidecarId} for validator {Validator} index {ValidatorIndex} came again; the same share is stored")]
+    private static partial void ShareRepeated(ILogger logger, string validator, ulong validatorIndex, ulong shareIndex, string sidecarId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Share {ShareIndex} for validator {Validator} index {ValidatorIndex} waits for its exit or its cluster's announcement")]
     private static partial void SharePending(ILogger logger, string validator, ulong validatorIndex, ulong shareIndex);
