@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using DvtBus.Bls;
+using DvtBus.Contracts;
 using DvtBus.Crypto.Consensus;
 using DvtBus.Deposits;
 using DvtBus.Devnet.Deploy;
@@ -114,6 +115,12 @@ public sealed class ChainIndexTests(ChainRelayerEnvironment env) : IClassFixture
         var moved = await PostAsync(http, clusters);
         Assert.False(moved["ready"]!.GetValue<bool>());
         Assert.Equal([next + 1, next + 2], await IndexesAsync(http, clusters));
+        // Sidecars on the bus hear of the exits asked for over HTTP as of any other.
+        var announced = await env.Recorder.WaitForAsync<ExitRequested>(
+            r => r.Validators.Any(v => v.PublicKey == clusters[0].PublicKey && v.ValidatorIndex == next + 1), "ExitRequested of the moved exits");
+        Assert.Null(announced.Vault);
+        Assert.Equal(env.Network.Name, announced.Network);
+        Assert.Equal(clusters.Select((c, i) => new RequestedExit(c.PublicKey, next + 1 + (ulong)i)), announced.Validators);
         await SubmitSharesAsync(http, clusters, next + 1);
         await env.WaitReadyOverHttpAsync(http, clusters, next + 1);
 

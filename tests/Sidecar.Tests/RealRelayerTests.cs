@@ -88,6 +88,33 @@ public sealed class RealRelayerTests : IAsyncLifetime
         Assert.Empty(_rejected);
     }
 
+    /// <summary>
+    /// Exits asked for over the relayer's HTTP API (as the StakeWise operator does) reach the sidecars on the bus too:
+    /// the relayer publishes them as an <see cref="ExitRequested"/>, and they sign as for our operator's batches.
+    /// </summary>
+    [Fact]
+    public async Task Sidecars_on_the_bus_sign_the_exits_asked_for_over_http()
+    {
+        for (var node = 0; node < 3; node++)
+        {
+            var settings = _cluster.Settings($"e2e-bus-node-{node}", "hoodi", node);
+            foreach (var (key, value) in TestServices.DaemonSettings(_vhost)) settings[key] = value;
+            await StartAsync(settings);
+        }
+        using var http = new HttpClient { BaseAddress = new Uri(_relayer.Urls.First()) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+
+        (await http.PostAsJsonAsync("validators", new JsonObject
+        {
+            ["public_keys"] = new JsonArray(_cluster.Validators.Select(v => (JsonNode)v.ToString()).ToArray()),
+            ["validator_index"] = 700,
+        })).EnsureSuccessStatusCode();
+
+        await Eventually.HoldsAsync(() => _ready.Select(r => r.ValidatorPublicKey).Distinct().Count() == 2, "SignatureReady for both validators");
+        Assert.Equal([700UL, 701UL], _ready.DistinctBy(r => r.ValidatorPublicKey).Select(r => r.ValidatorIndex).Order());
+        Assert.Empty(_rejected);
+    }
+
     [Fact]
     public async Task A_sidecar_in_http_mode_makes_the_relayer_report_every_exit_ready()
     {

@@ -38,7 +38,7 @@ public static class RelayerApi
     }
 
     private static async Task<IResult> PostValidatorsAsync(
-        HttpRequest request, ExitRequests requests, NpgsqlDataSource db, IRequestClient<ExitOpened> client,
+        HttpRequest request, ExitRequests requests, NpgsqlDataSource db, IRequestClient<ExitOpened> client, IPublishEndpoint publish,
         Microsoft.Extensions.Options.IOptions<ApiOptions> api, CancellationToken ct)
     {
         var (body, error) = await ReadAsync<ValidatorsRequest>(request, ct);
@@ -87,7 +87,7 @@ public static class RelayerApi
         {
             try
             {
-                await requests.RequestAndWaitAsync(toRequest, client, ct);
+                await requests.RequestAndWaitAsync(toRequest, client, publish, ct);
             }
             catch (RequestTimeoutException)
             {

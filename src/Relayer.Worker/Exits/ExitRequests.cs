@@ -23,11 +23,16 @@ internal sealed partial class ExitRequests(Network network, ILogger<ExitRequests
         ExitsRequested(logger, validators.Count, network.Name);
     }
 
-    /// <summary>Asks for the exits now and returns once each exit's state machine has recorded its request.</summary>
-    public async Task RequestAndWaitAsync(IReadOnlyList<RequestedExit> validators, IRequestClient<ExitOpened> client, CancellationToken ct)
+    /// <summary>
+    /// Asks for the exits now and returns once each exit's state machine has recorded its request; then tells the
+    /// sidecars on the bus, which sign what an <see cref="ExitRequested"/> names. The relayers take that message too
+    /// and find the same request already recorded (same time), which changes nothing.
+    /// </summary>
+    public async Task RequestAndWaitAsync(IReadOnlyList<RequestedExit> validators, IRequestClient<ExitOpened> client, IPublishEndpoint publish, CancellationToken ct)
     {
         var requestedAt = DateTimeOffset.UtcNow;
         await Task.WhenAll(validators.Select(v => client.GetResponse<ExitRecorded>(Opened(v, requestedAt), ct)));
+        await publish.Publish(new ExitRequested { BatchId = NewId.NextGuid(), Network = network.Name, Validators = validators, RequestedAt = requestedAt }, ct);
         ExitsRequested(logger, validators.Count, network.Name);
     }
 

@@ -20,6 +20,7 @@ public sealed class Recorder
         endpoint.Handler<SignatureReady>(Record);
         endpoint.Handler<ShareRejected>(Record);
         endpoint.Handler<ExitExpired>(Record);
+        endpoint.Handler<ExitRequested>(Record);
     }
 
     private Task Record<T>(ConsumeContext<T> context) where T : class
