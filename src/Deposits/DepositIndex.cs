@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using Dapper;
 using DvtBus.Crypto.Consensus;
 using DvtBus.Ethereum.Abi;
@@ -38,51 +39,24 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
     /// <summary>When this process last finished a pass without error (null before the first): how current the index is.</summary>
     public DateTimeOffset? LastSyncedAt => Interlocked.Read(ref _lastSyncTicks) is var t and > 0 ? new DateTimeOffset(t, TimeSpan.Zero) : null;
 
+    /// <summary>Why the last pass failed, when it did (null once one succeeds).</summary>
+    public string? LastFailure { get; private set; }
+
     /// <summary>Reads the logs from <see cref="ReorgDepth"/> blocks before where the last scan stopped up to the latest block; returns that block.</summary>
     public async Task<ulong> SyncAsync(CancellationToken ct)
     {
         await _sync.WaitAsync(ct);
         try
         {
-            var latest = await rpc.BlockNumberAsync(ct);
-            await using var connection = await db.OpenConnectionAsync(ct);
-            var next = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-                $"SELECT next_block FROM {_schema}.deposit_scan WHERE id = 1", cancellationToken: ct)) is { } stored
-                ? Math.Max((ulong)stored, startBlock) : startBlock;
-            var from = Math.Max(startBlock, next > ReorgDepth ? next - ReorgDepth : 0);
-            if (from > latest)
-            {
-                Interlocked.Exchange(ref _lastSyncTicks, DateTimeOffset.UtcNow.UtcTicks);
-                return latest;
-            }
-
-            var logs = await rpc.GetLogsInChunksAsync(
-                LogFilter.ForEvent(network.DepositContract, StakeWiseCalls.DepositEvent), from, latest, chunkSize, ct);
-            var known = (await connection.QueryAsync<KnownRow>(new CommandDefinition(
-                    $"SELECT deposit_index, block_hash, valid FROM {_schema}.deposit_events WHERE block_number >= @from AND block_hash IS NOT NULL",
-                    new { from = (long)from }, cancellationToken: ct)))
-                .ToDictionary(r => (r.Deposit_Index, Bytes32.From(r.Block_Hash)), r => r.Valid);
-            var rows = Decode(logs, known).ToList();
-            await using var tx = await connection.BeginTransactionAsync(ct);
-            await connection.ExecuteAsync(new CommandDefinition(
-                $"DELETE FROM {_schema}.deposit_events WHERE block_number >= @from", new { from = (long)from }, tx, cancellationToken: ct));
-            await connection.ExecuteAsync(new CommandDefinition(
-                $"""
-                INSERT INTO {_schema}.deposit_events (deposit_index, public_key, valid, block_number, block_hash)
-                VALUES (@DepositIndex, @PublicKey, @Valid, @BlockNumber, @BlockHash)
-                ON CONFLICT (deposit_index) DO UPDATE SET public_key = EXCLUDED.public_key, valid = EXCLUDED.valid,
-                    block_number = EXCLUDED.block_number, block_hash = EXCLUDED.block_hash
-                """, rows, tx, cancellationToken: ct));
-            var gap = await GapAsync(connection, tx, from, latest, ct);
-            await connection.ExecuteAsync(new CommandDefinition(
-                $"""
-                INSERT INTO {_schema}.deposit_scan (id, next_block) VALUES (1, @next)
-                ON CONFLICT (id) DO UPDATE SET next_block = EXCLUDED.next_block
-                """, new { next = gap is { } g ? g.RewindTo : (long)latest + 1 }, tx, cancellationToken: ct));
-            await tx.CommitAsync(ct);
-            if (gap is not null) throw new InvalidOperationException(gap.Value.Reason);
+            var latest = await PassAsync(ct);
             Interlocked.Exchange(ref _lastSyncTicks, DateTimeOffset.UtcNow.UtcTicks);
+            LastFailure = null;
             return latest;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LastFailure = e.Message;
+            throw;
         }
         finally
         {
@@ -90,11 +64,50 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
         }
     }
 
+    private async Task<ulong> PassAsync(CancellationToken ct)
+    {
+        var latest = await rpc.BlockNumberAsync(ct);
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var next = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            $"SELECT next_block FROM {_schema}.deposit_scan WHERE id = 1", cancellationToken: ct)) is { } stored
+            ? Math.Max((ulong)stored, startBlock) : startBlock;
+        var from = Math.Max(startBlock, next > ReorgDepth ? next - ReorgDepth : 0);
+        if (from > latest) return latest;
+
+        var logs = await rpc.GetLogsInChunksAsync(
+            LogFilter.ForEvent(network.DepositContract, StakeWiseCalls.DepositEvent), from, latest, chunkSize, ct);
+        var known = (await connection.QueryAsync<KnownRow>(new CommandDefinition(
+                $"SELECT deposit_index, block_hash, valid FROM {_schema}.deposit_events WHERE block_number >= @from AND block_hash IS NOT NULL",
+                new { from = (long)from }, cancellationToken: ct)))
+            .ToDictionary(r => (r.Deposit_Index, Bytes32.From(r.Block_Hash)), r => r.Valid);
+        var rows = Decode(logs, known).ToList();
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(
+            $"DELETE FROM {_schema}.deposit_events WHERE block_number >= @from", new { from = (long)from }, tx, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition(
+            $"""
+            INSERT INTO {_schema}.deposit_events (deposit_index, public_key, valid, block_number, block_hash)
+            VALUES (@DepositIndex, @PublicKey, @Valid, @BlockNumber, @BlockHash)
+            ON CONFLICT (deposit_index) DO UPDATE SET public_key = EXCLUDED.public_key, valid = EXCLUDED.valid,
+                block_number = EXCLUDED.block_number, block_hash = EXCLUDED.block_hash
+            """, rows, tx, cancellationToken: ct));
+        var gap = await GapAsync(connection, tx, from, latest, ct);
+        await connection.ExecuteAsync(new CommandDefinition(
+            $"""
+            INSERT INTO {_schema}.deposit_scan (id, next_block) VALUES (1, @next)
+            ON CONFLICT (id) DO UPDATE SET next_block = EXCLUDED.next_block
+            """, new { next = gap is { } g ? g.RewindTo : (long)latest + 1 }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        if (gap is not null) throw new InvalidOperationException(gap.Value.Reason);
+        return latest;
+    }
+
     /// <summary>
     /// Where the stored deposits stop agreeing with the contract: a missing index from the last deposit before
-    /// <paramref name="from"/> on (earlier ones were checked by earlier passes), or fewer than
-    /// <c>get_deposit_count()</c> at <paramref name="latest"/>; with the block to read again from. Null when they agree
-    /// (or none is stored: the scan may start after the last deposit).
+    /// <paramref name="from"/> on (earlier ones were checked by earlier passes), a first one other than deposit 0 (the
+    /// start block is too late: that is read again from the start block, and fails until the setting is mended), or
+    /// fewer than <c>get_deposit_count()</c> at <paramref name="latest"/>; with the block to read again from. Null
+    /// when they agree.
     /// </summary>
     private async Task<(long RewindTo, string Reason)?> GapAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ulong from, ulong latest, CancellationToken ct)
     {
@@ -112,13 +125,17 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
             """, new { from = (long)from }, tx, cancellationToken: ct));
         if (missing is { } m)
             return (m.Block_Number, $"deposit {m.Deposit_Index} is missing from the deposit logs read (after block {m.Block_Number}); reading again from there");
-        var last = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-            $"SELECT max(deposit_index) FROM {_schema}.deposit_events", transaction: tx, cancellationToken: ct));
-        if (last is null) return null;
+        var (first, last) = await connection.QuerySingleAsync<(long?, long?)>(new CommandDefinition(
+            $"SELECT min(deposit_index), max(deposit_index) FROM {_schema}.deposit_events", transaction: tx, cancellationToken: ct));
         var bytes = (byte[])(await rpc.CallAsync(network.DepositContract, GetDepositCount, [], BlockTag.Number(latest), ct))[0];
         if (bytes.Length != 8) throw new InvalidOperationException($"get_deposit_count() returned {bytes.Length} bytes, not 8");
         var count = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-        if ((ulong)last.Value + 1 == count) return null;
+        // Indexes count every validator since the contract's first deposit: a scan that starts later would count short.
+        if (first is > 0 || (first is null && count > 0))
+            return ((long)startBlock, $"the deposit logs read from block {startBlock} begin at deposit {first?.ToString(CultureInfo.InvariantCulture) ?? "none"}, " +
+                $"but the deposit contract counts {count} deposits: the deposit start block is after its first deposit, and every validator index " +
+                "would come out short; set it to the deposit contract's creation block");
+        if (last is null || (ulong)last.Value + 1 == count) return null;
         var rewind = Math.Max((long)startBlock, (long)latest - (long)ReorgDepth * 4);
         return (rewind, $"the deposit logs read up to block {latest} end at deposit {last.Value}, but the deposit contract counts {count} deposits there; " +
             $"reading again from block {rewind}");

@@ -155,6 +155,7 @@ public sealed class ChainIndexTests(ChainRelayerEnvironment env) : IClassFixture
                 return response.StatusCode == HttpStatusCode.ServiceUnavailable;
             }, "a 503 once the last read is older than Chain:MaxStaleness", seconds: 60);
             Assert.Contains("last read from Chain:RpcUrl", refusal);
+            Assert.Contains("the last read failed", refusal);
         }
         finally
         {

@@ -18,12 +18,13 @@ internal sealed class IndexPrediction(DepositIndex deposits, IOptions<ChainOptio
     public async Task<IReadOnlyList<ulong>> PredictAsync(IReadOnlyList<BlsPublicKey> keys, CancellationToken ct)
     {
         var read = deposits.LastSyncedAt;
+        var failure = deposits.LastFailure is { } reason ? $" (the last read failed: {reason})" : "";
         if (read is null)
-            throw new IndexUnavailableException("the deposit logs have not been read from Chain:RpcUrl yet, so the validator indexes are not known; repeat the call");
+            throw new IndexUnavailableException($"the deposit logs have not been read from Chain:RpcUrl yet{failure}, so the validator indexes are not known; repeat the call");
         var age = DateTimeOffset.UtcNow - read.Value;
         if (age > options.Value.MaxStaleness)
             throw new IndexUnavailableException(
-                $"the deposit logs were last read from Chain:RpcUrl {age.TotalSeconds:F0} s ago (longer than Chain:MaxStaleness), so the validator indexes may have moved; repeat the call");
+                $"the deposit logs were last read from Chain:RpcUrl {age.TotalSeconds:F0} s ago, longer than Chain:MaxStaleness{failure}, so the validator indexes may have moved; repeat the call");
         return await deposits.PredictAsync(keys, ct);
     }
 }

@@ -126,6 +126,34 @@ public sealed class DepositIndexTests(AnvilNode anvil) : IClassFixture<AnvilNode
             await full.AlreadyDepositedAsync(deposits.Select(d => d.PublicKey), CancellationToken.None));
     }
 
+    /// <summary>
+    /// A start block after the contract's first deposit would count every validator index short: each pass fails naming
+    /// the first deposit read and the contract's count, with deposits read from it or none at all, until the setting is mended.
+    /// </summary>
+    [Theory]
+    [InlineData(1, "begin at deposit 1, but the deposit contract counts 2 deposits")]
+    [InlineData(2, "begin at deposit none, but the deposit contract counts 2 deposits")]
+    public async Task A_start_block_after_the_first_deposit_fails_every_pass_naming_it(int depositsBeforeStart, string reason)
+    {
+        var (network, devnet, sender, rpc) = await DeployAsync($"late-{depositsBeforeStart}");
+        var deposits = new[] { "a", "b" }.Select(l => DepositFiles.Entry(network, devnet.Vault, $"late-{depositsBeforeStart}-{l}")).ToList();
+        foreach (var deposit in deposits.Take(depositsBeforeStart)) await DepositContract.DepositAsync(sender, devnet.DepositContract, deposit);
+        var start = await rpc.BlockNumberAsync() + 1;
+        foreach (var deposit in deposits.Skip(depositsBeforeStart)) await DepositContract.DepositAsync(sender, devnet.DepositContract, deposit);
+        await anvil.RequestAsync("evm_mine");
+        await using var db = await MigratedAsync();
+        var index = new DepositIndex(db, rpc, network, "operator", start, chunkSize: 100);
+
+        for (var pass = 0; pass < 2; pass++)
+        {
+            var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => index.SyncAsync(CancellationToken.None));
+            Assert.Contains(reason, failure.Message, StringComparison.Ordinal);
+            Assert.Contains("set it to the deposit contract's creation block", failure.Message, StringComparison.Ordinal);
+            Assert.Equal(failure.Message, index.LastFailure);
+            Assert.Null(index.LastSyncedAt);
+        }
+    }
+
     private async Task<(Network Network, Deployment Devnet, TransactionSender Sender, EthRpcClient Rpc)> DeployAsync(string name)
     {
         using var manager = DevnetDeployment.Key(name + "-manager");
