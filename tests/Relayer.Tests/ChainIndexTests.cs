@@ -100,7 +100,7 @@ public sealed class ChainIndexTests(ChainRelayerEnvironment env) : IClassFixture
         await env.SyncAsync();
         var next = await NextIndexAsync();
         var clusters = new[] { new TestCluster(network: env.Network), new TestCluster(network: env.Network) };
-        await AnnounceAsync(http, clusters);
+        await RelayerEnvironment.AnnounceOverHttpAsync(http, clusters);
 
         var first = await PostAsync(http, clusters);
         Assert.False(first["ready"]!.GetValue<bool>());
@@ -202,24 +202,6 @@ public sealed class ChainIndexTests(ChainRelayerEnvironment env) : IClassFixture
     {
         var exits = JsonNode.Parse(await http.GetStringAsync("/exits"))!["exits"]!.AsArray();
         return clusters.Select(c => exits.Single(e => e!["public_key"]!.GetValue<string>() == c.PublicKey.ToString())!["validator_index"]!.GetValue<ulong>()).ToArray();
-    }
-
-    private static async Task AnnounceAsync(HttpClient http, IReadOnlyList<TestCluster> clusters)
-    {
-        foreach (var node in clusters[0].Shares.Select(s => s.Id))
-        {
-            var response = await http.PostAsJsonAsync("/key-shares", new
-            {
-                sidecar_id = $"node-{node}",
-                validators = clusters.Select(c => new
-                {
-                    public_key = c.PublicKey.ToString(),
-                    threshold = c.Threshold,
-                    public_shares = c.Shares.Select(s => new { share_index = s.Id, public_key = s.Key.PublicKey.ToString() }),
-                }),
-            });
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        }
     }
 
     /// <summary>What the sidecars of nodes 1 to 3 send: their shares of the exits at <paramref name="start"/>, <paramref name="start"/> + 1, ….</summary>

@@ -27,20 +27,7 @@ public sealed class HttpApiTests(RelayerEnvironment env) : IClassFixture<Relayer
         Assert.False(body["ready"]!.GetValue<bool>());
         Assert.All(body["validators"]!.AsArray(), v => Assert.Null(v!["oracles_exit_signature_shares"]));
 
-        foreach (var node in clusters[0].Shares.Select(s => s.Id))
-        {
-            var announced = await PostAsync(http, "/key-shares", new
-            {
-                sidecar_id = $"node-{node}",
-                validators = clusters.Select(c => new
-                {
-                    public_key = c.PublicKey.ToString(),
-                    threshold = c.Threshold,
-                    public_shares = c.Shares.Select(s => new { share_index = s.Id, public_key = s.Key.PublicKey.ToString() }),
-                }),
-            });
-            Assert.Equal(HttpStatusCode.OK, announced.StatusCode);
-        }
+        await RelayerEnvironment.AnnounceOverHttpAsync(http, clusters);
 
         var exits = JsonNode.Parse(await http.GetStringAsync("/exits"))!["exits"]!.AsArray();
         foreach (var (cluster, i) in clusters.Select((c, i) => (c, (ulong)i)))

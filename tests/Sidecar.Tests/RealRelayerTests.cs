@@ -66,12 +66,7 @@ public sealed class RealRelayerTests : IAsyncLifetime
     [Fact]
     public async Task Four_sidecar_hosts_on_the_bus_make_the_relayer_report_every_exit_ready()
     {
-        for (var node = 0; node < 4; node++)
-        {
-            var settings = _cluster.Settings($"e2e-node-{node}", "hoodi", node);
-            foreach (var (key, value) in TestServices.DaemonSettings(_vhost)) settings[key] = value;
-            await StartAsync(settings);
-        }
+        await StartBusSidecarsAsync("e2e-node", 4);
 
         await _testBus!.Publish(new ExitRequested
         {
@@ -95,12 +90,7 @@ public sealed class RealRelayerTests : IAsyncLifetime
     [Fact]
     public async Task Sidecars_on_the_bus_sign_the_exits_asked_for_over_http()
     {
-        for (var node = 0; node < 3; node++)
-        {
-            var settings = _cluster.Settings($"e2e-bus-node-{node}", "hoodi", node);
-            foreach (var (key, value) in TestServices.DaemonSettings(_vhost)) settings[key] = value;
-            await StartAsync(settings);
-        }
+        await StartBusSidecarsAsync("e2e-bus-node", 3);
         using var http = new HttpClient { BaseAddress = new Uri(_relayer.Urls.First()) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
 
@@ -186,6 +176,17 @@ public sealed class RealRelayerTests : IAsyncLifetime
         settings["Sidecar:Relayer:Token"] = Token;
         settings["Sidecar:Relayer:PollInterval"] = "00:00:00.25";
         return StartAsync(settings);
+    }
+
+    /// <summary>Sidecar hosts on the bus for the cluster's first <paramref name="nodes"/> nodes, named prefix-0, prefix-1, ….</summary>
+    private async Task StartBusSidecarsAsync(string prefix, int nodes)
+    {
+        for (var node = 0; node < nodes; node++)
+        {
+            var settings = _cluster.Settings($"{prefix}-{node}", "hoodi", node);
+            foreach (var (key, value) in TestServices.DaemonSettings(_vhost)) settings[key] = value;
+            await StartAsync(settings);
+        }
     }
 
     private async Task StartAsync(Dictionary<string, string?> settings)

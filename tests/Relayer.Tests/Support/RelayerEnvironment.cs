@@ -87,6 +87,25 @@ public class RelayerEnvironment : IAsyncLifetime
         return ready!;
     }
 
+    /// <summary>Each node's sidecar announces the clusters' public shares over HTTP (<c>POST /key-shares</c>), as sidecars without the bus do.</summary>
+    public static async Task AnnounceOverHttpAsync(HttpClient http, IReadOnlyList<TestCluster> clusters)
+    {
+        foreach (var node in clusters[0].Shares.Select(s => s.Id))
+        {
+            var announced = await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(http, "/key-shares", new
+            {
+                sidecar_id = $"node-{node}",
+                validators = clusters.Select(c => new
+                {
+                    public_key = c.PublicKey.ToString(),
+                    threshold = c.Threshold,
+                    public_shares = c.Shares.Select(s => new { share_index = s.Id, public_key = s.Key.PublicKey.ToString() }),
+                }),
+            });
+            Assert.Equal(System.Net.HttpStatusCode.OK, announced.StatusCode);
+        }
+    }
+
     public IBus Bus => _bus ?? throw new InvalidOperationException("environment not started");
 
     protected virtual Dictionary<string, string?> ExtraSettings() => [];
