@@ -32,21 +32,21 @@ public static class OperatorRegistration
             sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<EthRpcClient>(), sp.GetRequiredService<Network>(),
             Schema, Options(sp).DepositStartBlock, Options(sp).LogChunkSize));
         // First of the operator's hosted services: nothing reads the chain before the node is known to serve the right one.
-        // Each built when started, after the settings were checked: see StartTimeHostedService.
+        // Built when started, after the settings were checked: see StartTimeHostedService.
         services.AddHostedService(sp => new StartTimeHostedService<ChainCheck>(() => new ChainCheck(
             sp.GetRequiredService<EthRpcClient>(), sp.GetRequiredService<Network>(),
             new ChainSetting(OperatorOptions.Section, typeof(OperatorOptions), Options(sp).RpcUrl, "Operator:Network"),
             sp.GetRequiredService<ILogger<ChainCheck>>())));
-        services.AddHostedService(sp => new StartTimeHostedService<DepositScanner>(() => new DepositScanner(
-            sp.GetRequiredService<DepositIndex>(), Options(sp).ScanInterval, sp.GetRequiredService<ILogger<DepositScanner>>())));
+        services.AddHostedService(sp => new DepositScanner(
+            sp.GetRequiredService<DepositIndex>, Options(sp).ScanInterval, sp.GetRequiredService<ILogger<DepositScanner>>()));
         services.AddSingleton(sp => new DepositFolder(Options(sp).Folder));
         services.AddSingleton(sp => new DepositIntake(
             sp.GetRequiredService<DepositFolder>(), sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<Network>(),
             Address.Parse(Options(sp).Vault), Options(sp).MaxBatchSize, sp.GetRequiredService<DepositIndex>(),
             sp.GetRequiredService<IBus>(), sp.GetRequiredService<OperatorMetrics>(), sp.GetRequiredService<ILogger<DepositIntake>>()));
-        services.AddHostedService(sp => new StartTimeHostedService<FolderWatcher>(() => new FolderWatcher(
+        services.AddHostedService(sp => new FolderWatcher(
             sp.GetRequiredService<DepositFolder>(), sp.GetRequiredService<DepositIntake>(),
-            Options(sp).ScanInterval, Options(sp).StabilityDelay, sp.GetRequiredService<ILogger<FolderWatcher>>())));
+            Options(sp).ScanInterval, Options(sp).StabilityDelay, sp.GetRequiredService<ILogger<FolderWatcher>>()));
         AddRegistration(services);
         builder.AddDurableTimeouts(Schema, DurableStageTimeouts.MessageTypes);
         return builder;

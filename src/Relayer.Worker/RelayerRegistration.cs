@@ -69,8 +69,8 @@ public static class RelayerRegistration
             sp.GetRequiredService<EthRpcClient>(), sp.GetRequiredService<Network>(),
             new ChainSetting(ChainOptions.Section, typeof(ChainOptions), chain.RpcUrl!, NetworkOptions.SectionName),
             sp.GetRequiredService<ILogger<ChainCheck>>())));
-        services.AddHostedService(sp => new StartTimeHostedService<DepositScanner>(() => new DepositScanner(
-            sp.GetRequiredService<DepositIndex>(), chain.ScanInterval, sp.GetRequiredService<ILogger<DepositScanner>>())));
+        services.AddHostedService(sp => new DepositScanner(
+            sp.GetRequiredService<DepositIndex>, chain.ScanInterval, sp.GetRequiredService<ILogger<DepositScanner>>()));
         services.AddSingleton<IndexPrediction>();
     }
 
