@@ -15,7 +15,9 @@ namespace DvtBus.Deposits;
 /// The network's deposits as the deposit contract logged them, cached in the daemon's schema
 /// (<c>deposit_events</c>, and <c>deposit_scan</c> for where the scan resumes; each daemon's migrations create them).
 /// The next validator index is the number of distinct public keys with a valid deposit signature: a
-/// deposit whose signature does not verify never becomes a validator, and a top-up adds none.
+/// deposit whose signature does not verify never becomes a validator, and a top-up adds none. On a network whose
+/// genesis state holds validators the contract never logged, their number comes first
+/// (<see cref="Network.UnloggedGenesisValidators"/>).
 /// <para>
 /// Every pass reads the last <see cref="ReorgDepth"/> blocks again and replaces what it stored for them, so a
 /// reorg (a deposit dropped, or another one in its place) is undone within that depth. Each pass then checks the
@@ -141,11 +143,16 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
             $"reading again from block {rewind}");
     }
 
+    /// <summary>The validators before the first logged deposit's (see <see cref="Network.UnloggedGenesisValidators"/>); the daemons refuse to start without it.</summary>
+    private ulong Unlogged => network.UnloggedGenesisValidators
+        ?? throw new InvalidOperationException(Networks.IndexesUnpredictable(network, "Network"));
+
     /// <summary>The index the next new validator gets, as of the last sync.</summary>
     public async Task<ulong> NextIndexAsync(CancellationToken ct)
     {
+        var unlogged = Unlogged;
         await using var connection = await db.OpenConnectionAsync(ct);
-        return (ulong)await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+        return unlogged + (ulong)await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             $"SELECT count(DISTINCT public_key) FROM {_schema}.deposit_events WHERE valid", cancellationToken: ct));
     }
 
@@ -168,6 +175,7 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
     /// </summary>
     public async Task<IReadOnlyList<ulong>> PredictAsync(IReadOnlyList<BlsPublicKey> keys, CancellationToken ct)
     {
+        var unlogged = Unlogged;
         var wanted = keys.Select(k => k.ToArray()).ToArray();
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = (await connection.QueryAsync<PredictionRow>(new CommandDefinition(
@@ -177,8 +185,8 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
             FROM firsts w WHERE w.public_key = ANY(@wanted)
             UNION ALL SELECT NULL, count(*) FROM firsts
             """, new { wanted }, cancellationToken: ct))).ToList();
-        var next = (ulong)rows.Single(r => r.PublicKey is null).ValidatorIndex;
-        var deposited = rows.Where(r => r.PublicKey is not null).ToDictionary(r => BlsPublicKey.From(r.PublicKey!), r => (ulong)r.ValidatorIndex);
+        var next = unlogged + (ulong)rows.Single(r => r.PublicKey is null).ValidatorIndex;
+        var deposited = rows.Where(r => r.PublicKey is not null).ToDictionary(r => BlsPublicKey.From(r.PublicKey!), r => unlogged + (ulong)r.ValidatorIndex);
         return keys.Select(k => deposited.TryGetValue(k, out var index) ? index : next++).ToList();
     }
 

@@ -31,7 +31,6 @@ public static class RelayerRegistration
         AddOptions<ExitOptions, ExitOptionsValidator>(builder, ExitOptions.Section);
         AddOptions<ApiOptions, ApiOptionsValidator>(builder, ApiOptions.Section);
         AddOptions<ClusterFileOptions, ClusterFileOptionsValidator>(builder, ClusterFileOptions.Section);
-        AddOptions<ChainOptions, ChainOptionsValidator>(builder, ChainOptions.Section);
         services.AddSingleton(sp => Networks.Resolve(sp.GetRequiredService<IOptions<NetworkOptions>>().Value));
         services.AddSingleton<RelayerMetrics>();
         services.AddSingleton<OracleResharing>();
@@ -51,7 +50,12 @@ public static class RelayerRegistration
         // Decided here, from the settings as given: a bad one registers nothing, and the check before start names it
         // with every other bad setting instead of failing alone while the chain's services are built.
         var chain = builder.Configuration.GetSection(ChainOptions.Section).Get<ChainOptions>();
-        if (chain is { Configured: true } && new ChainOptionsValidator().Validate(null, chain).Succeeded) AddChain(services, chain);
+        var network = builder.Configuration.GetSection(NetworkOptions.SectionName).Get<NetworkOptions>();
+        var chainValidator = new ChainOptionsValidator(network is not null && Networks.TryResolve(network, out var resolved, out _)
+            ? Networks.IndexesUnpredictable(resolved, NetworkOptions.SectionName) : null);
+        services.AddSingleton<IValidateOptions<ChainOptions>>(chainValidator);
+        services.AddOptions<ChainOptions>().Bind(builder.Configuration.GetSection(ChainOptions.Section)).ValidateOnStart();
+        if (chain is { Configured: true } && chainValidator.Validate(null, chain).Succeeded) AddChain(services, chain);
         return builder;
     }
 

@@ -40,6 +40,31 @@ public sealed class OperatorOptionsTests
     }
 
     /// <summary>
+    /// On hoodi the validator indexes start after genesis validators its deposit contract never logged: the operator
+    /// predicts indexes, so it refuses to start until their number is set.
+    /// </summary>
+    [Fact]
+    public void A_network_whose_genesis_validators_were_not_logged_needs_their_number()
+    {
+        var keystore = Path.GetTempFileName();
+        try
+        {
+            var options = Valid(keystore);
+            options.Network = new Crypto.Consensus.NetworkOptions { Name = "hoodi" };
+
+            var failure = Assert.Single(new OperatorOptionsValidator().Validate(null, options).Failures!);
+            Assert.Contains("set Operator:Network:UnloggedGenesisValidators", failure, StringComparison.Ordinal);
+
+            options.Network.UnloggedGenesisValidators = 1_000_000;
+            Assert.True(new OperatorOptionsValidator().Validate(null, options).Succeeded);
+        }
+        finally
+        {
+            File.Delete(keystore);
+        }
+    }
+
+    /// <summary>
     /// Addresses the money follows: lower case (no checksum) or a right EIP-55 checksum pass; mixed case with a wrong
     /// checksum is a typo, named with the form it should have. Addresses from the EIP's own examples.
     /// </summary>

@@ -40,6 +40,24 @@ public sealed class ConfigurationTests
         Assert.Contains("Chain:MaxStaleness must be longer than Chain:ScanInterval", failures);
     }
 
+    /// <summary>Predicting indexes on hoodi needs the genesis validators its deposit contract never logged; given, the relayer goes on.</summary>
+    [Theory]
+    [InlineData(null)]
+    [InlineData("1000000")]
+    public async Task A_chain_on_a_network_whose_genesis_validators_were_not_logged_needs_their_number(string? unlogged)
+    {
+        var failures = await StartFailuresAsync(new()
+        {
+            ["Network:Name"] = "hoodi",
+            ["Network:UnloggedGenesisValidators"] = unlogged,
+            ["Chain:RpcUrl"] = "http://127.0.0.1:9",
+        });
+
+        if (unlogged is null) Assert.Contains("Chain:RpcUrl is set to predict validator indexes, but on hoodi", failures);
+        else Assert.DoesNotContain("UnloggedGenesisValidators", failures);
+        Assert.Contains("Api:Token", failures);
+    }
+
     /// <summary>Starts a relayer with the settings (broker and database that are never reached) and returns every reason it gives not to start.</summary>
     private static async Task<string> StartFailuresAsync(Dictionary<string, string?> settings)
     {

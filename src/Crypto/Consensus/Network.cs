@@ -16,4 +16,13 @@ public sealed record Network(
     Bytes32 GenesisValidatorsRoot,
     Address DepositContract,
     uint SlotsPerEpoch,
-    uint SecondsPerSlot);
+    uint SecondsPerSlot)
+{
+    /// <summary>
+    /// Validators the genesis state holds whose deposits the deposit contract never logged: the validator indexes
+    /// that the contract's logs give start after them. 0 where every genesis validator deposited through the
+    /// contract (mainnet, and the devnets <c>./dvt</c> makes); null where DvtBus does not know the number, which must
+    /// then be configured before indexes are predicted from the logs.
+    /// </summary>
+    public ulong? UnloggedGenesisValidators { get; init; } = 0;
+}

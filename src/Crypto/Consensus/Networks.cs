@@ -16,17 +16,28 @@ public static class Networks
     public static Network Hoodi { get; } = new(
         "hoodi", 560048, new Bytes4(0x10000910), new Bytes4(0x40000910), 0,
         Bytes32.Parse("0x212f13fc4df078b6cb7db228f1c8307566dcecf900867401a92023d7ba99cb5f"),
-        Address.Parse("0x00000000219ab540356cBB839Cbe05303d7705Fa"), 32, 12);
+        Address.Parse("0x00000000219ab540356cBB839Cbe05303d7705Fa"), 32, 12)
+    {
+        // Its genesis state was generated with its validators in it, not from deposit logs; the count is configured.
+        UnloggedGenesisValidators = null,
+    };
 
     public static Network Gnosis { get; } = new(
         "gnosis", 100, new Bytes4(0x00000064), new Bytes4(0x03000064), 648704,
         Bytes32.Parse("0xf5dcb5564e829aab27264b9becd5dfaa017085611224cb3036f573368dbb9d47"),
-        Address.Parse("0x0B98057eA310F4d31F2a452B414647007d1645d9"), 16, 5);
+        Address.Parse("0x0B98057eA310F4d31F2a452B414647007d1645d9"), 16, 5)
+    {
+        // Not checked here against its genesis state: configured, not assumed.
+        UnloggedGenesisValidators = null,
+    };
 
     public static Network Chiado { get; } = new(
         "chiado", 10200, new Bytes4(0x0000006f), new Bytes4(0x0300006f), 244224,
         Bytes32.Parse("0x9d642dac73058fbf39c0ae41ab1e34e4d889043cb199851ded7095bc99eb4c1e"),
-        Address.Parse("0xb97036A26259B7147018913bD58a774cf91acf25"), 16, 5);
+        Address.Parse("0xb97036A26259B7147018913bD58a774cf91acf25"), 16, 5)
+    {
+        UnloggedGenesisValidators = null,
+    };
 
     public static IReadOnlyList<Network> BuiltIn { get; } = [Mainnet, Hoodi, Gnosis, Chiado];
 
@@ -53,7 +64,7 @@ public static class Networks
         {
             if (options.HasCustomParameters)
                 return Fail(out error, $"network '{builtIn.Name}' is built in and its parameters cannot be overridden; give a devnet its own name");
-            network = builtIn;
+            network = options.UnloggedGenesisValidators is { } unlogged ? builtIn with { UnloggedGenesisValidators = unlogged } : builtIn;
             return true;
         }
 
@@ -73,7 +84,10 @@ public static class Networks
             return Fail(out error, $"network '{name}': SlotsPerEpoch and SecondsPerSlot must be positive");
 
         network = new Network(name, chainId, genesisFork, capellaFork, options.CapellaEpoch ?? 0, genesisRoot,
-            depositContract, options.SlotsPerEpoch ?? 32, options.SecondsPerSlot ?? 12);
+            depositContract, options.SlotsPerEpoch ?? 32, options.SecondsPerSlot ?? 12)
+        {
+            UnloggedGenesisValidators = options.UnloggedGenesisValidators ?? 0,
+        };
         return true;
     }
 
@@ -98,5 +112,18 @@ public static class Networks
     {
         error = message;
         return false;
+    }
+
+    /// <summary>
+    /// Null when validator indexes can be predicted from <paramref name="network"/>'s deposit logs; otherwise why not, naming
+    /// <paramref name="setting"/> (where the network is configured) as what to set.
+    /// </summary>
+    public static string? IndexesUnpredictable(Network network, string setting)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        return network.UnloggedGenesisValidators is not null ? null
+            : $"on {network.Name} validator indexes start after the genesis validators, whose deposits the deposit contract never logged, " +
+              $"and their number is not built in: set {setting}:UnloggedGenesisValidators to the genesis state's validators less the deposits " +
+              "logged before genesis (0 when every genesis validator deposited through the contract)";
     }
 }

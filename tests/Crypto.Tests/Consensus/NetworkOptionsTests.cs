@@ -45,6 +45,32 @@ public class NetworkOptionsTests
         Assert.NotEqual(ExitSigning.Domain(Networks.Mainnet), ExitSigning.Domain(network));
     }
 
+    /// <summary>
+    /// Indexes from deposit logs start after the genesis validators the contract never logged: 0 on mainnet and a devnet
+    /// unless given, unknown on the other built-in networks until configured, which is the one setting they take.
+    /// </summary>
+    [Fact]
+    public void Unlogged_genesis_validators_are_zero_on_mainnet_and_devnets_and_configured_elsewhere()
+    {
+        Assert.Equal(0UL, Networks.Mainnet.UnloggedGenesisValidators);
+        Assert.Null(Networks.IndexesUnpredictable(Networks.Mainnet, "Network"));
+        Assert.Equal(0UL, Networks.Resolve(Devnet()).UnloggedGenesisValidators);
+        var devnet = Devnet();
+        devnet.UnloggedGenesisValidators = 64;
+        Assert.Equal(64UL, Networks.Resolve(devnet).UnloggedGenesisValidators);
+
+        foreach (var name in new[] { "hoodi", "gnosis", "chiado" })
+        {
+            var plain = Networks.Resolve(new NetworkOptions { Name = name });
+            Assert.Null(plain.UnloggedGenesisValidators);
+            Assert.Contains("Operator:Network:UnloggedGenesisValidators", Networks.IndexesUnpredictable(plain, "Operator:Network"));
+            var configured = Networks.Resolve(new NetworkOptions { Name = name, UnloggedGenesisValidators = 1_000_000 });
+            Assert.Equal(1_000_000UL, configured.UnloggedGenesisValidators);
+            Assert.Null(Networks.IndexesUnpredictable(configured, "Operator:Network"));
+            Assert.Equal(plain with { UnloggedGenesisValidators = 1_000_000 }, configured);
+        }
+    }
+
     [Fact]
     public void Rejects_overriding_a_built_in_network()
     {

@@ -60,6 +60,16 @@ public sealed class DepositIndexTests(AnvilNode anvil) : IClassFixture<AnvilNode
         Assert.Equal(5L, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM operator.deposit_events"));
         Assert.Equal(new HashSet<BlsPublicKey> { a.PublicKey, c.PublicKey }, await restarted.AlreadyDepositedAsync([a.PublicKey, c.PublicKey], CancellationToken.None));
 
+        // Predicted: deposited keys at their own index, others after the last, in the order asked.
+        using var fresh = DepositFiles.Key("index-fresh");
+        Assert.Equal([3UL, 1UL, 4UL, 0UL], await restarted.PredictAsync([fresh.PublicKey, b.PublicKey, DepositFiles.Key("index-fresh-2").PublicKey, a.PublicKey], CancellationToken.None));
+        // On a network whose genesis held validators the contract never logged, every index comes after them.
+        var afterGenesis = new DepositIndex(db, rpc, network with { UnloggedGenesisValidators = 1000 }, "operator", start, chunkSize: 2);
+        Assert.Equal(1003UL, await afterGenesis.NextIndexAsync(CancellationToken.None));
+        Assert.Equal([1003UL, 1001UL], await afterGenesis.PredictAsync([fresh.PublicKey, b.PublicKey], CancellationToken.None));
+        var unknown = new DepositIndex(db, rpc, network with { UnloggedGenesisValidators = null }, "operator", start, chunkSize: 2);
+        Assert.Contains("UnloggedGenesisValidators", (await Assert.ThrowsAsync<InvalidOperationException>(() => unknown.NextIndexAsync(CancellationToken.None))).Message);
+
         // The demo's own reading of the same logs (what it checks the signed exits' indexes against): the top-up of
         // a and the forged deposit of c make no validator, c's valid deposit makes the third.
         var logs = await rpc.GetLogsInChunksAsync(LogFilter.ForEvent(devnet.DepositContract, StakeWiseCalls.DepositEvent), start, await rpc.BlockNumberAsync(), 100);
