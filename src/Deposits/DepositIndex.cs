@@ -23,7 +23,7 @@ namespace DvtBus.Deposits;
 /// reorg (a deposit dropped, or another one in its place) is undone within that depth. Each pass then checks the
 /// stored deposits against the contract's own count: their indexes must run without a gap up to
 /// <c>get_deposit_count()</c> at the block read. A gap (logs a node left out, a reorg deeper than that) rewinds the
-/// scan to it and fails the pass with the reason; the next pass reads from there.
+/// scan to it and fails the pass with the reason, keeping nothing else it read; the next pass reads from there.
 /// </para>
 /// </summary>
 public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network network, string schema, ulong startBlock, ulong chunkSize)
@@ -66,24 +66,35 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
         }
     }
 
+    // No connection is held while the node is asked or signatures are checked (a first scan of a long-lived network
+    // reads and checks every deposit), and the transaction holds only the writes and the checks against the count.
     private async Task<ulong> PassAsync(CancellationToken ct)
     {
         var latest = await rpc.BlockNumberAsync(ct);
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var next = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-            $"SELECT next_block FROM {_schema}.deposit_scan WHERE id = 1", cancellationToken: ct)) is { } stored
-            ? Math.Max((ulong)stored, startBlock) : startBlock;
-        var from = Math.Max(startBlock, next > ReorgDepth ? next - ReorgDepth : 0);
-        if (from > latest) return latest;
-
+        ulong from;
+        Dictionary<(long, Bytes32), bool> known;
+        await using (var reading = await db.OpenConnectionAsync(ct))
+        {
+            var next = await reading.ExecuteScalarAsync<long?>(new CommandDefinition(
+                $"SELECT next_block FROM {_schema}.deposit_scan WHERE id = 1", cancellationToken: ct)) is { } stored
+                ? Math.Max((ulong)stored, startBlock) : startBlock;
+            from = Math.Max(startBlock, next > ReorgDepth ? next - ReorgDepth : 0);
+            if (from > latest) return latest;
+            known = (await reading.QueryAsync<KnownRow>(new CommandDefinition(
+                    $"SELECT deposit_index, block_hash, valid FROM {_schema}.deposit_events WHERE block_number >= @from AND block_hash IS NOT NULL",
+                    new { from = (long)from }, cancellationToken: ct)))
+                .ToDictionary(r => (r.Deposit_Index, Bytes32.From(r.Block_Hash)), r => r.Valid);
+        }
         var logs = await rpc.GetLogsInChunksAsync(
             LogFilter.ForEvent(network.DepositContract, StakeWiseCalls.DepositEvent), from, latest, chunkSize, ct);
-        var known = (await connection.QueryAsync<KnownRow>(new CommandDefinition(
-                $"SELECT deposit_index, block_hash, valid FROM {_schema}.deposit_events WHERE block_number >= @from AND block_hash IS NOT NULL",
-                new { from = (long)from }, cancellationToken: ct)))
-            .ToDictionary(r => (r.Deposit_Index, Bytes32.From(r.Block_Hash)), r => r.Valid);
+        var count = await DepositCountAsync(latest, ct);
         var rows = Decode(logs, known).ToList();
+
+        await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        // One pass at a time over the schema's tables, also across processes (several relayers share them).
+        await connection.ExecuteAsync(new CommandDefinition(
+            "SELECT pg_advisory_xact_lock(hashtextextended(@scope, 0))", new { scope = _schema + ".deposit_scan" }, tx, cancellationToken: ct));
         await connection.ExecuteAsync(new CommandDefinition(
             $"DELETE FROM {_schema}.deposit_events WHERE block_number >= @from", new { from = (long)from }, tx, cancellationToken: ct));
         await connection.ExecuteAsync(new CommandDefinition(
@@ -93,15 +104,32 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
             ON CONFLICT (deposit_index) DO UPDATE SET public_key = EXCLUDED.public_key, valid = EXCLUDED.valid,
                 block_number = EXCLUDED.block_number, block_hash = EXCLUDED.block_hash
             """, rows, tx, cancellationToken: ct));
-        var gap = await GapAsync(connection, tx, from, latest, ct);
-        await connection.ExecuteAsync(new CommandDefinition(
+        var gap = await GapAsync(connection, tx, from, latest, count, ct);
+        if (gap is { } g)
+        {
+            // What this pass read disagrees with the contract: none of it is kept (what the last good pass stored stays,
+            // so no index is predicted from a short count), only where the next pass reads from.
+            await tx.RollbackAsync(ct);
+            await SetNextBlockAsync(connection, null, g.RewindTo, ct);
+            throw new InvalidOperationException(g.Reason);
+        }
+        await SetNextBlockAsync(connection, tx, (long)latest + 1, ct);
+        await tx.CommitAsync(ct);
+        return latest;
+    }
+
+    private Task SetNextBlockAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, long next, CancellationToken ct) =>
+        connection.ExecuteAsync(new CommandDefinition(
             $"""
             INSERT INTO {_schema}.deposit_scan (id, next_block) VALUES (1, @next)
             ON CONFLICT (id) DO UPDATE SET next_block = EXCLUDED.next_block
-            """, new { next = gap is { } g ? g.RewindTo : (long)latest + 1 }, tx, cancellationToken: ct));
-        await tx.CommitAsync(ct);
-        if (gap is not null) throw new InvalidOperationException(gap.Value.Reason);
-        return latest;
+            """, new { next }, tx, cancellationToken: ct));
+
+    private async Task<ulong> DepositCountAsync(ulong block, CancellationToken ct)
+    {
+        var bytes = (byte[])(await rpc.CallAsync(network.DepositContract, GetDepositCount, [], BlockTag.Number(block), ct))[0];
+        if (bytes.Length != 8) throw new InvalidOperationException($"get_deposit_count() returned {bytes.Length} bytes, not 8");
+        return BinaryPrimitives.ReadUInt64LittleEndian(bytes);
     }
 
     /// <summary>
@@ -111,7 +139,7 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
     /// fewer than <c>get_deposit_count()</c> at <paramref name="latest"/>; with the block to read again from. Null
     /// when they agree.
     /// </summary>
-    private async Task<(long RewindTo, string Reason)?> GapAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ulong from, ulong latest, CancellationToken ct)
+    private async Task<(long RewindTo, string Reason)?> GapAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ulong from, ulong latest, ulong count, CancellationToken ct)
     {
         var missing = await connection.QueryFirstOrDefaultAsync<MissingRow?>(new CommandDefinition(
             $"""
@@ -129,9 +157,6 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
             return (m.Block_Number, $"deposit {m.Deposit_Index} is missing from the deposit logs read (after block {m.Block_Number}); reading again from there");
         var (first, last) = await connection.QuerySingleAsync<(long?, long?)>(new CommandDefinition(
             $"SELECT min(deposit_index), max(deposit_index) FROM {_schema}.deposit_events", transaction: tx, cancellationToken: ct));
-        var bytes = (byte[])(await rpc.CallAsync(network.DepositContract, GetDepositCount, [], BlockTag.Number(latest), ct))[0];
-        if (bytes.Length != 8) throw new InvalidOperationException($"get_deposit_count() returned {bytes.Length} bytes, not 8");
-        var count = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
         // Indexes count every validator since the contract's first deposit: a scan that starts later would count short.
         if (first is > 0 || (first is null && count > 0))
             return ((long)startBlock, $"the deposit logs read from block {startBlock} begin at deposit {first?.ToString(CultureInfo.InvariantCulture) ?? "none"}, " +

@@ -141,6 +141,16 @@ public sealed class HttpApiTests(RelayerEnvironment env) : IClassFixture<Relayer
     }
 
     [Fact]
+    public async Task More_keys_in_one_call_than_any_batch_holds_get_422_naming_the_limit()
+    {
+        using var http = env.Http();
+        var response = await http.PostAsJsonAsync("/validators", new { public_keys = Enumerable.Repeat("0x" + Zero48, 1001) });
+
+        Assert.Equal(HttpStatusCode.UnprocessableContent, response.StatusCode);
+        Assert.Contains("at most 1000 keys per call", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task A_share_for_a_key_without_an_exit_is_refused_as_unknown()
     {
         using var http = env.Http();

@@ -27,6 +27,9 @@ public static class RelayerApi
 {
     private const string HttpSidecar = "http";
 
+    /// <summary>More than a registration batch ever holds; each key costs a share check and, predicted, a look at every deposit.</summary>
+    private const int MaxKeysPerCall = 1000;
+
     public static IEndpointRouteBuilder MapRelayerApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/info", (ExitRequests requests) => Results.Json(new InfoResponse(requests.Network)));
@@ -44,6 +47,7 @@ public static class RelayerApi
         var (body, error) = await ReadAsync<ValidatorsRequest>(request, ct);
         if (body is null) return Unprocessable(error);
         if (body.PublicKeys is not { Count: > 0 }) return Unprocessable("public_keys must be a non-empty list");
+        if (body.PublicKeys.Count > MaxKeysPerCall) return Unprocessable($"public_keys may hold at most {MaxKeysPerCall} keys per call");
         var keys = new List<BlsPublicKey>(body.PublicKeys.Count);
         for (var i = 0; i < body.PublicKeys.Count; i++)
         {

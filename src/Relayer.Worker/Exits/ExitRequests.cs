@@ -24,15 +24,16 @@ internal sealed partial class ExitRequests(Network network, ILogger<ExitRequests
     }
 
     /// <summary>
-    /// Asks for the exits now and returns once each exit's state machine has recorded its request; then tells the
-    /// sidecars on the bus, which sign what an <see cref="ExitRequested"/> names. The relayers take that message too
-    /// and find the same request already recorded (same time), which changes nothing.
+    /// Asks for the exits now and returns once each exit's state machine has recorded its request. The sidecars on
+    /// the bus hear of them first, as an <see cref="ExitRequested"/> of the same time, so that a wait that times out
+    /// or a caller that goes away cannot leave them unsigned; a relayer that takes that message finds the same request
+    /// (recorded, or recorded by it), which changes nothing, and a share signed before its exit is recorded waits for it.
     /// </summary>
     public async Task RequestAndWaitAsync(IReadOnlyList<RequestedExit> validators, IRequestClient<ExitOpened> client, IPublishEndpoint publish, CancellationToken ct)
     {
         var requestedAt = DateTimeOffset.UtcNow;
-        await Task.WhenAll(validators.Select(v => client.GetResponse<ExitRecorded>(Opened(v, requestedAt), ct)));
         await publish.Publish(new ExitRequested { BatchId = NewId.NextGuid(), Network = network.Name, Validators = validators, RequestedAt = requestedAt }, ct);
+        await Task.WhenAll(validators.Select(v => client.GetResponse<ExitRecorded>(Opened(v, requestedAt), ct)));
         ExitsRequested(logger, validators.Count, network.Name);
     }
 

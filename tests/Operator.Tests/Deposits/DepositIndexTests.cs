@@ -110,7 +110,8 @@ public sealed class DepositIndexTests(AnvilNode anvil) : IClassFixture<AnvilNode
 
     /// <summary>
     /// A node that leaves deposit logs out (one in the middle, or the last): the pass fails naming the deposit
-    /// missing or the contract's count, and once a node answers in full the next pass reads from the gap and holds them all.
+    /// missing or the contract's count and keeps none of what it read, and once a node answers in full the next pass
+    /// reads from the gap and holds them all.
     /// </summary>
     [Theory]
     [InlineData(1, "deposit 1 is missing from the deposit logs read")]
@@ -128,6 +129,9 @@ public sealed class DepositIndexTests(AnvilNode anvil) : IClassFixture<AnvilNode
         var partial = new DepositIndex(db, new EthRpcClient(leaving, anvil.Uri), network, "operator", start, chunkSize: 100);
         var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => partial.SyncAsync(CancellationToken.None));
         Assert.Contains(reason, failure.Message, StringComparison.Ordinal);
+        // Nothing the failed pass read is kept: no index comes from the short count.
+        Assert.Equal(0UL, await partial.NextIndexAsync(CancellationToken.None));
+        Assert.Empty(await partial.AlreadyDepositedAsync(deposits.Select(d => d.PublicKey), CancellationToken.None));
 
         var full = new DepositIndex(db, rpc, network, "operator", start, chunkSize: 100);
         await full.SyncAsync(CancellationToken.None);
