@@ -12,8 +12,9 @@ using Npgsql;
 namespace DvtBus.Deposits;
 
 /// <summary>
-/// The network's deposits as the deposit contract logged them, cached in the daemon's schema
-/// (<c>deposit_events</c>, and <c>deposit_scan</c> for where the scan resumes; each daemon's migrations create them).
+/// The network's deposits as the deposit contract logged them, cached in the daemon's schema (<c>deposit_events</c>;
+/// <c>deposit_validators</c>, one row per validator they make, kept with them; <c>deposit_scan</c>, where the scan
+/// resumes; each daemon's migrations create them).
 /// The next validator index is the number of distinct public keys with a valid deposit signature: a
 /// deposit whose signature does not verify never becomes a validator, and a top-up adds none. On a network whose
 /// genesis state holds validators the contract never logged, their number comes first
@@ -104,6 +105,18 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
             ON CONFLICT (deposit_index) DO UPDATE SET public_key = EXCLUDED.public_key, valid = EXCLUDED.valid,
                 block_number = EXCLUDED.block_number, block_hash = EXCLUDED.block_hash
             """, rows, tx, cancellationToken: ct));
+        // The validators whose first valid deposit was read again are made again from what is stored now; a key with a
+        // valid deposit before the window keeps its row, and its deposits in the window are top-ups.
+        await connection.ExecuteAsync(new CommandDefinition(
+            $"""
+            DELETE FROM {_schema}.deposit_validators WHERE block_number >= @from;
+            INSERT INTO {_schema}.deposit_validators (public_key, first_deposit, block_number)
+            SELECT DISTINCT ON (e.public_key) e.public_key, e.deposit_index, e.block_number
+            FROM {_schema}.deposit_events e
+            WHERE e.valid AND e.block_number >= @from
+              AND NOT EXISTS (SELECT 1 FROM {_schema}.deposit_validators v WHERE v.public_key = e.public_key)
+            ORDER BY e.public_key, e.deposit_index
+            """, new { from = (long)from }, tx, cancellationToken: ct));
         var gap = await GapAsync(connection, tx, from, latest, count, ct);
         if (gap is { } g)
         {
@@ -178,7 +191,7 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
         var unlogged = Unlogged;
         await using var connection = await db.OpenConnectionAsync(ct);
         return unlogged + (ulong)await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            $"SELECT count(DISTINCT public_key) FROM {_schema}.deposit_events WHERE valid", cancellationToken: ct));
+            $"SELECT count(*) FROM {_schema}.deposit_validators", cancellationToken: ct));
     }
 
     /// <summary>The keys among <paramref name="keys"/> that already have a validator on the network.</summary>
@@ -187,7 +200,7 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
         var wanted = keys.Select(k => k.ToArray()).ToArray();
         await using var connection = await db.OpenConnectionAsync(ct);
         var found = await connection.QueryAsync<byte[]>(new CommandDefinition(
-            $"SELECT DISTINCT public_key FROM {_schema}.deposit_events WHERE valid AND public_key = ANY(@wanted)",
+            $"SELECT public_key FROM {_schema}.deposit_validators WHERE public_key = ANY(@wanted)",
             new { wanted }, cancellationToken: ct));
         return found.Select(k => BlsPublicKey.From(k)).ToHashSet();
     }
@@ -205,10 +218,13 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = (await connection.QueryAsync<PredictionRow>(new CommandDefinition(
             $"""
-            WITH firsts AS (SELECT public_key, min(deposit_index) AS first FROM {_schema}.deposit_events WHERE valid GROUP BY public_key)
-            SELECT w.public_key AS PublicKey, (SELECT count(*) FROM firsts o WHERE o.first < w.first) AS ValidatorIndex
-            FROM firsts w WHERE w.public_key = ANY(@wanted)
-            UNION ALL SELECT NULL, count(*) FROM firsts
+            -- Ranked in one ordered pass, and only when a key asked for is deposited (a one-time filter): the cost does not
+            -- grow with the number of keys.
+            WITH ranked AS (
+                SELECT public_key, row_number() OVER (ORDER BY first_deposit) - 1 AS validator_index FROM {_schema}.deposit_validators
+                WHERE EXISTS (SELECT 1 FROM {_schema}.deposit_validators w WHERE w.public_key = ANY(@wanted)))
+            SELECT public_key AS PublicKey, validator_index AS ValidatorIndex FROM ranked WHERE public_key = ANY(@wanted)
+            UNION ALL SELECT NULL, count(*) FROM {_schema}.deposit_validators
             """, new { wanted }, cancellationToken: ct))).ToList();
         var next = unlogged + (ulong)rows.Single(r => r.PublicKey is null).ValidatorIndex;
         var deposited = rows.Where(r => r.PublicKey is not null).ToDictionary(r => BlsPublicKey.From(r.PublicKey!), r => unlogged + (ulong)r.ValidatorIndex);

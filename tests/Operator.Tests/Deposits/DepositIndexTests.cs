@@ -168,6 +168,34 @@ public sealed class DepositIndexTests(AnvilNode anvil) : IClassFixture<AnvilNode
         }
     }
 
+    /// <summary>
+    /// A database the operator filled before the index kept one row per validator: the migration makes those rows from
+    /// the stored deposits (first valid deposit of each key; an invalid one and a top-up make none), and the index reads them.
+    /// </summary>
+    [Fact]
+    public async Task Deposits_stored_before_the_validator_rows_existed_become_those_rows()
+    {
+        await using var db = NpgsqlDataSource.Create(await TestServices.CreateDatabaseAsync("operator_index"));
+        var all = PostgresMigrator.FromAssembly(typeof(OperatorOptions).Assembly);
+        await new PostgresMigrator(db, "operator", all.Where(m => m.Version <= 7).ToList()).MigrateAsync();
+        var (a, b, c) = (new byte[] { 0xa }, new byte[] { 0xb }, new byte[] { 0xc });
+        await using (var connection = await db.OpenConnectionAsync())
+            foreach (var (index, key, valid) in new[] { (0L, b, false), (1L, a, true), (2L, b, true), (3L, a, true), (4L, c, false) })
+                await connection.ExecuteAsync(
+                    "INSERT INTO operator.deposit_events (deposit_index, public_key, valid, block_number) VALUES (@index, @key, @valid, @index + 10)",
+                    new { index, key, valid });
+
+        await new PostgresMigrator(db, "operator", all).MigrateAsync();
+
+        await using var check = await db.OpenConnectionAsync();
+        Assert.Equal(new[] { (1L, 11L), (2L, 12L) },
+            (await check.QueryAsync<(long, long)>("SELECT first_deposit, block_number FROM operator.deposit_validators ORDER BY first_deposit")).ToArray());
+        var deposits = new DepositIndex(db, new EthRpcClient(new HttpClient(), new Uri("http://127.0.0.1:9")), OfflineNetwork, "operator", 0, 100);
+        Assert.Equal(2UL, await deposits.NextIndexAsync(CancellationToken.None));
+    }
+
+    private static readonly Network OfflineNetwork = DepositFiles.Devnet(Address.Parse("0x" + new string('5', 40)));
+
     private async Task<(Network Network, Deployment Devnet, TransactionSender Sender, EthRpcClient Rpc)> DeployAsync(string name)
     {
         using var manager = DevnetDeployment.Key(name + "-manager");
