@@ -133,7 +133,11 @@ public sealed class WatchedFolderTests
         await using var rig = await IntakeRig.CreateAsync();
         await using (var connection = await rig.Db.OpenConnectionAsync())
             await connection.ExecuteAsync(
-                "INSERT INTO operator.deposit_events (deposit_index, public_key, valid, block_number) VALUES (0, @key, true, 1)",
+                // What a pass of the deposit index stores for a valid deposit: the log and the validator it makes.
+                """
+                INSERT INTO operator.deposit_events (deposit_index, public_key, valid, block_number) VALUES (0, @key, true, 1);
+                INSERT INTO operator.deposit_validators (public_key, first_deposit, block_number) VALUES (@key, 0, 1);
+                """,
                 new { key = Pool[1].PublicKey.ToArray() });
         rig.Drop("again.json", File(Pool[0], Pool[1]));
 
