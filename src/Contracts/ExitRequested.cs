@@ -5,7 +5,8 @@ namespace DvtBus.Contracts;
 /// <summary>
 /// The operator asks for exit signatures of a batch. The relayer records one exit per validator and
 /// the sidecars sign: each sidecar computes the signing root itself from the network and the index.
-/// The relayer publishes it too, for the exits asked for over its HTTP API, so that sidecars on the bus sign those.
+/// The relayer publishes it too, without a vault, for the exits asked for over its HTTP API, so that sidecars on
+/// the bus sign those; relayers leave such a message alone, since the HTTP call asked the exits' state machines itself.
 /// </summary>
 public sealed record ExitRequested
 {

@@ -15,6 +15,9 @@ internal sealed partial class ExitRequestedConsumer(ExitRequests requests, ILogg
             OtherNetwork(logger, message.BatchId, message.Network, requests.Network);
             return;
         }
+        // Published by a relayer's HTTP API for the sidecars (it names no vault): that call asks the exits' state
+        // machines itself, so opening them again here would only repeat the work.
+        if (message.Vault is null) return;
         await requests.RequestAsync(message.Validators, message.RequestedAt, context, context.CancellationToken);
     }
 

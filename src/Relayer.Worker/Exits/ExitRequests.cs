@@ -25,9 +25,9 @@ internal sealed partial class ExitRequests(Network network, ILogger<ExitRequests
 
     /// <summary>
     /// Asks for the exits now and returns once each exit's state machine has recorded its request. The sidecars on
-    /// the bus hear of them first, as an <see cref="ExitRequested"/> of the same time, so that a wait that times out
-    /// or a caller that goes away cannot leave them unsigned; a relayer that takes that message finds the same request
-    /// (recorded, or recorded by it), which changes nothing, and a share signed before its exit is recorded waits for it.
+    /// the bus hear of them first, as an <see cref="ExitRequested"/> without a vault (which the relayers leave to this
+    /// call), so that a wait that times out or a caller that goes away cannot leave them unsigned; a share signed
+    /// before its exit is recorded waits for it.
     /// </summary>
     public async Task RequestAndWaitAsync(IReadOnlyList<RequestedExit> validators, IRequestClient<ExitOpened> client, IPublishEndpoint publish, CancellationToken ct)
     {
