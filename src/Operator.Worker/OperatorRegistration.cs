@@ -2,7 +2,6 @@ using DvtBus.Crypto.Consensus;
 using DvtBus.Ethereum.Rpc;
 using DvtBus.Operator.Batches;
 using DvtBus.Deposits;
-using DvtBus.Hosting;
 using DvtBus.Operator.Intake;
 using DvtBus.Operator.Registration;
 using DvtBus.Primitives;
@@ -32,11 +31,10 @@ public static class OperatorRegistration
             sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<EthRpcClient>(), sp.GetRequiredService<Network>(),
             Schema, Options(sp).DepositStartBlock, Options(sp).LogChunkSize));
         // First of the operator's hosted services: nothing reads the chain before the node is known to serve the right one.
-        // Built when started, after the settings were checked: see StartTimeHostedService.
-        services.AddHostedService(sp => new StartTimeHostedService<ChainCheck>(() => new ChainCheck(
+        services.AddHostedService(sp => new ChainCheck(
             sp.GetRequiredService<EthRpcClient>(), sp.GetRequiredService<Network>(),
             new ChainSetting(OperatorOptions.Section, typeof(OperatorOptions), Options(sp).RpcUrl, "Operator:Network"),
-            sp.GetRequiredService<ILogger<ChainCheck>>())));
+            sp.GetRequiredService<ILogger<ChainCheck>>()));
         services.AddHostedService(sp => new DepositScanner(
             sp.GetRequiredService<DepositIndex>, Options(sp).ScanInterval, sp.GetRequiredService<ILogger<DepositScanner>>()));
         services.AddSingleton(sp => new DepositFolder(Options(sp).Folder));

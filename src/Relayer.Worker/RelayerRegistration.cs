@@ -75,7 +75,7 @@ public static class RelayerRegistration
             sp.GetRequiredService<ILogger<ChainCheck>>())));
         services.AddHostedService(sp => new DepositScanner(
             sp.GetRequiredService<DepositIndex>, chain.ScanInterval, sp.GetRequiredService<ILogger<DepositScanner>>()));
-        services.AddSingleton<IndexPrediction>();
+        services.AddSingleton(sp => new IndexPrediction(sp.GetRequiredService<DepositIndex>(), chain.MaxStaleness));
     }
 
     /// <summary>

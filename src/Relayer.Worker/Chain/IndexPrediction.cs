@@ -1,6 +1,5 @@
 using DvtBus.Deposits;
 using DvtBus.Primitives;
-using Microsoft.Extensions.Options;
 
 namespace DvtBus.Relayer.Chain;
 
@@ -13,7 +12,7 @@ internal sealed class IndexUnavailableException(string message) : Exception(mess
 /// the order asked. Only when the last read is recent (<see cref="ChainOptions.MaxStaleness"/>): an exit signed
 /// for an index that is no longer next is no use to the oracles.
 /// </summary>
-internal sealed class IndexPrediction(DepositIndex deposits, IOptions<ChainOptions> options)
+internal sealed class IndexPrediction(DepositIndex deposits, TimeSpan maxStaleness)
 {
     public async Task<IReadOnlyList<ulong>> PredictAsync(IReadOnlyList<BlsPublicKey> keys, CancellationToken ct)
     {
@@ -22,7 +21,7 @@ internal sealed class IndexPrediction(DepositIndex deposits, IOptions<ChainOptio
         if (read is null)
             throw new IndexUnavailableException($"the deposit logs have not been read from Chain:RpcUrl yet{failure}, so the validator indexes are not known; repeat the call");
         var age = DateTimeOffset.UtcNow - read.Value;
-        if (age > options.Value.MaxStaleness)
+        if (age > maxStaleness)
             throw new IndexUnavailableException(
                 $"the deposit logs were last read from Chain:RpcUrl {age.TotalSeconds:F0} s ago, longer than Chain:MaxStaleness{failure}, so the validator indexes may have moved; repeat the call");
         return await deposits.PredictAsync(keys, ct);
