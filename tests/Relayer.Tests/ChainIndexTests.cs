@@ -57,6 +57,9 @@ public sealed class ChainRelayerEnvironment : RelayerEnvironment
             ["Chain:RpcUrl"] = Anvil.Url,
             ["Chain:ScanInterval"] = "00:00:01",
             ["Chain:MaxStaleness"] = "00:00:04",
+            // Long enough for the tests that collect shares, short enough to watch an unfinished exit expire.
+            ["Exits:Lifetime"] = "00:00:15",
+            ["Timeouts:SweepInterval"] = "00:00:00.500",
         };
     }
 
@@ -137,6 +140,37 @@ public sealed class ChainIndexTests(ChainRelayerEnvironment env) : IClassFixture
         await PostAsync(http, [newcomer, clusters[0]]);
         Assert.Equal([next + 3, next + 1], await IndexesAsync(http, [newcomer, clusters[0]]));
     }
+
+    /// <summary>
+    /// The operator polls: an exit at its predicted index is asked for once, but one whose lifetime ended unfinished is
+    /// asked for again by the next call, at the same index (the same exit, collecting again), and the sidecars hear of it again.
+    /// </summary>
+    [Fact]
+    public async Task An_exit_that_expired_unfinished_is_asked_again_at_its_index_by_the_next_call()
+    {
+        using var http = env.Http();
+        var cluster = new TestCluster(network: env.Network);
+        await WaitAnsweredAsync(http, cluster, "the exit asked for at its predicted index");
+        var index = Assert.Single(await IndexesAsync(http, [cluster]));
+        await PostAsync(http, [cluster]);
+
+        await RelayerEnvironment.WaitUntilAsync(async () => await StateAsync(cluster) == "expired", "the exit's lifetime to end", seconds: 90);
+        // Seconds after the second call: had it asked again, the sidecars would have heard twice by now.
+        Assert.Equal(1, Announcements(cluster));
+        await PostAsync(http, [cluster]);
+
+        await RelayerEnvironment.WaitUntilAsync(async () => await StateAsync(cluster) == "collecting", "the exit collecting again", seconds: 30);
+        Assert.Equal([index], await IndexesAsync(http, [cluster]));
+        Assert.Equal(1L, await env.QueryScalarAsync<long>("SELECT count(*) FROM relayer.exits WHERE public_key = @key", new { key = cluster.PublicKey.ToArray() }));
+        await RelayerEnvironment.WaitUntilAsync(() => Task.FromResult(Announcements(cluster) == 2), "the sidecars told again");
+    }
+
+    private Task<string> StateAsync(TestCluster cluster) =>
+        env.QueryScalarAsync<string>("SELECT state FROM relayer.exits WHERE public_key = @key", new { key = cluster.PublicKey.ToArray() });
+
+    /// <summary>How many ExitRequested the relayer published for the cluster's validator.</summary>
+    private int Announcements(TestCluster cluster) =>
+        env.Recorder.Of<ExitRequested>().Count(r => r.Validators.Any(v => v.PublicKey == cluster.PublicKey));
 
     [Fact]
     public async Task Without_a_recent_read_of_the_deposits_the_call_is_refused_as_unavailable_until_the_node_is_back()
