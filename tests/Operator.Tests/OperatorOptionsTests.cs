@@ -19,24 +19,17 @@ public sealed class OperatorOptionsTests
     [Fact]
     public void Complete_devnet_settings_pass_and_bad_numbers_or_urls_do_not()
     {
-        var keystore = Path.GetTempFileName();
-        try
-        {
-            var options = Valid(keystore);
-            Assert.True(new OperatorOptionsValidator().Validate(null, options).Succeeded);
+        using var settings = new ValidOptions();
+        var options = settings.Options;
+        Assert.True(new OperatorOptionsValidator().Validate(null, options).Succeeded);
 
-            options.MaxBatchSize = 0;
-            options.Confirmations = 0;
-            options.Oracles.Add(new OracleEndpoint { Url = "ftp://oracle" });
-            var failures = new OperatorOptionsValidator().Validate(null, options).Failures!.ToList();
+        options.MaxBatchSize = 0;
+        options.Confirmations = 0;
+        options.Oracles.Add(new OracleEndpoint { Url = "ftp://oracle" });
+        var failures = new OperatorOptionsValidator().Validate(null, options).Failures!.ToList();
 
-            Assert.Equal(3, failures.Count);
-            Assert.Contains(failures, f => f.StartsWith("Operator:Oracles:1:Url", StringComparison.Ordinal));
-        }
-        finally
-        {
-            File.Delete(keystore);
-        }
+        Assert.Equal(3, failures.Count);
+        Assert.Contains(failures, f => f.StartsWith("Operator:Oracles:1:Url", StringComparison.Ordinal));
     }
 
     /// <summary>
@@ -46,22 +39,15 @@ public sealed class OperatorOptionsTests
     [Fact]
     public void A_network_whose_genesis_validators_were_not_logged_needs_their_number()
     {
-        var keystore = Path.GetTempFileName();
-        try
-        {
-            var options = Valid(keystore);
-            options.Network = new Crypto.Consensus.NetworkOptions { Name = "hoodi" };
+        using var settings = new ValidOptions();
+        var options = settings.Options;
+        options.Network = new Crypto.Consensus.NetworkOptions { Name = "hoodi" };
 
-            var failure = Assert.Single(new OperatorOptionsValidator().Validate(null, options).Failures!);
-            Assert.Contains("set Operator:Network:UnloggedGenesisValidators", failure, StringComparison.Ordinal);
+        var failure = Assert.Single(new OperatorOptionsValidator().Validate(null, options).Failures!);
+        Assert.Contains("set Operator:Network:UnloggedGenesisValidators", failure, StringComparison.Ordinal);
 
-            options.Network.UnloggedGenesisValidators = 1_000_000;
-            Assert.True(new OperatorOptionsValidator().Validate(null, options).Succeeded);
-        }
-        finally
-        {
-            File.Delete(keystore);
-        }
+        options.Network.UnloggedGenesisValidators = 1_000_000;
+        Assert.True(new OperatorOptionsValidator().Validate(null, options).Succeeded);
     }
 
     /// <summary>
@@ -71,28 +57,21 @@ public sealed class OperatorOptionsTests
     [Fact]
     public void Mixed_case_addresses_with_a_wrong_checksum_are_refused_naming_the_right_form()
     {
-        var file = Path.GetTempFileName();
-        try
-        {
-            var options = Valid(file);
-            options.Vault = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
-            options.Keeper = "0xfb6916095ca1df60bb79ce92ce3ea74c37c5d359";
-            options.Network.DepositContractAddress = "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb";
-            Assert.True(new OperatorOptionsValidator().Validate(null, options).Succeeded);
+        using var settings = new ValidOptions();
+        var options = settings.Options;
+        options.Vault = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
+        options.Keeper = "0xfb6916095ca1df60bb79ce92ce3ea74c37c5d359";
+        options.Network.DepositContractAddress = "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb";
+        Assert.True(new OperatorOptionsValidator().Validate(null, options).Succeeded);
 
-            options.Vault = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD";
-            options.Network.DepositContractAddress = "0xd1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb";
-            var failures = new OperatorOptionsValidator().Validate(null, options).Failures!.ToList();
+        options.Vault = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD";
+        options.Network.DepositContractAddress = "0xd1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb";
+        var failures = new OperatorOptionsValidator().Validate(null, options).Failures!.ToList();
 
-            Assert.Equal(2, failures.Count);
-            Assert.StartsWith("Operator:Vault 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD fails its EIP-55 checksum", failures[0], StringComparison.Ordinal);
-            Assert.Contains("must read 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", failures[0], StringComparison.Ordinal);
-            Assert.StartsWith("Operator:Network:DepositContractAddress 0xd1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb fails", failures[1], StringComparison.Ordinal);
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        Assert.Equal(2, failures.Count);
+        Assert.StartsWith("Operator:Vault 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD fails its EIP-55 checksum", failures[0], StringComparison.Ordinal);
+        Assert.Contains("must read 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", failures[0], StringComparison.Ordinal);
+        Assert.StartsWith("Operator:Network:DepositContractAddress 0xd1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb fails", failures[1], StringComparison.Ordinal);
     }
 
     /// <summary>Complete devnet settings; <paramref name="file"/> stands for both the keystore and its password file.</summary>
@@ -111,4 +90,16 @@ public sealed class OperatorOptionsTests
         ManagerKeystore = file,
         ManagerPasswordFile = file,
     };
+}
+
+/// <summary>Settings that pass, with the manager keystore and password file a temporary file that goes when disposed.</summary>
+internal sealed class ValidOptions : IDisposable
+{
+    private readonly string _file = Path.GetTempFileName();
+
+    public ValidOptions() => Options = OperatorOptionsTests.Valid(_file);
+
+    public OperatorOptions Options { get; }
+
+    public void Dispose() => File.Delete(_file);
 }
