@@ -55,7 +55,10 @@ public sealed class ObolKeysTests : IDisposable
     {
         using var old = ObolCluster.Create(validators: 1, base64Keys: true);
         var written = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(old.LockFile))!["distributed_validators"]![0]!;
-        Assert.DoesNotContain("0x", written["public_shares"]![0]!.GetValue<string>());
+        // Base64, not 0x-hex (a base64 text may hold "0x" anywhere but at its start, by chance).
+        var share = written["public_shares"]![0]!.GetValue<string>();
+        Assert.False(share.StartsWith("0x", StringComparison.Ordinal), share);
+        Assert.Equal(48, Convert.FromBase64String(share).Length);
 
         await using var sidecar = await LoadedSidecar.LoadAsync(old.ForForkVersion(Networks.Mainnet.GenesisForkVersion).Settings("old-lock", "mainnet", 0, 2, 3));
 
