@@ -81,9 +81,11 @@ public static class RelayerApi
             }
             // Polled until ready: ask again only for a key whose current exit is not at its predicted index (the first
             // call, or the index moved because other deposits came first) or whose exit expired unfinished.
-            await using var reading = await db.OpenConnectionAsync(ct);
+            IReadOnlyDictionary<BlsPublicKey, ExitRow> currents;
+            await using (var reading = await db.OpenConnectionAsync(ct))
+                currents = await ExitStore.CurrentOfAsync(reading, requests.Network, keys, ct);
             for (var i = 0; i < keys.Count; i++)
-                if (await ExitStore.CurrentAsync(reading, requests.Network, keys[i], ct) is not { } current
+                if (!currents.TryGetValue(keys[i], out var current)
                     || (ulong)current.ValidatorIndex != indexes[i] || current.State == ExitState.Expired)
                     toRequest.Add(new RequestedExit(keys[i], indexes[i]));
         }
@@ -100,15 +102,17 @@ public static class RelayerApi
         }
 
         await using var connection = await db.OpenConnectionAsync(ct);
+        // Asked for at an index, the answer is that exit's shards or none: the key's current exit may be another
+        // index's (one requested later, or one this request's stamp came too late to supersede), and the answer
+        // names no index, so the caller would take them for the index it asked for.
+        var exits = indexes is not null
+            ? (await ExitStore.FindAllAsync(connection, keys.Select((k, i) => ExitId.For(requests.Network, k, indexes[i])).ToList(), ct))
+                .Values.ToDictionary(e => e.ValidatorPublicKey)
+            : await ExitStore.CurrentOfAsync(connection, requests.Network, keys, ct);
         var validators = new List<ValidatorShares>(keys.Count);
         for (var i = 0; i < keys.Count; i++)
         {
-            // Asked for at an index, the answer is that exit's shards or none: the key's current exit may be another
-            // index's (one requested later, or one this request's stamp came too late to supersede), and the answer
-            // names no index, so the caller would take them for the index it asked for.
-            var exit = indexes is not null
-                ? await ExitStore.FindAsync(connection, ExitId.For(requests.Network, keys[i], indexes[i]), null, ct)
-                : await ExitStore.CurrentAsync(connection, requests.Network, keys[i], ct);
+            var exit = exits.GetValueOrDefault(keys[i]);
             var ready = exit is null ? null : await ShareIntake.ReadyMessageAsync(connection, null, exit, ct);
             validators.Add(new ValidatorShares(keys[i].ToString(), ready is null ? null : new OracleShares(
                 ready.PublicKeyShards.Select(k => k.ToString()).ToList(),

@@ -50,13 +50,26 @@ internal static class ExitStore
     /// The current exit of a key: the latest request among those not superseded. Supersession reaches an older
     /// exit as an event, so for a moment it may still look current; the latest request is the one that counts.
     /// </summary>
-    public static Task<ExitRow?> CurrentAsync(NpgsqlConnection connection, string network, BlsPublicKey validator, CancellationToken ct) =>
-        connection.QuerySingleOrDefaultAsync<ExitRow>(new CommandDefinition(
+    public static async Task<ExitRow?> CurrentAsync(NpgsqlConnection connection, string network, BlsPublicKey validator, CancellationToken ct) =>
+        (await CurrentOfAsync(connection, network, [validator], ct)).GetValueOrDefault(validator);
+
+    /// <summary>The current exit (<see cref="CurrentAsync"/>) of each of the keys that has one, in one query.</summary>
+    public static async Task<IReadOnlyDictionary<BlsPublicKey, ExitRow>> CurrentOfAsync(
+        NpgsqlConnection connection, string network, IReadOnlyCollection<BlsPublicKey> validators, CancellationToken ct) =>
+        (await connection.QueryAsync<ExitRow>(new CommandDefinition(
             $"""
-            SELECT {Columns} FROM relayer.exits WHERE network = @network AND public_key = @key AND state <> 'superseded'
-            ORDER BY requested_at DESC, id LIMIT 1
+            SELECT DISTINCT ON (public_key) {Columns} FROM relayer.exits
+            WHERE network = @network AND public_key = ANY(@keys) AND state <> 'superseded'
+            ORDER BY public_key, requested_at DESC, id
             """,
-            new { network, key = validator.ToArray() }, cancellationToken: ct));
+            new { network, keys = validators.Select(v => v.ToArray()).ToArray() }, cancellationToken: ct)))
+        .ToDictionary(r => r.ValidatorPublicKey);
+
+    /// <summary>The exits of the ids that exist, in one query.</summary>
+    public static async Task<IReadOnlyDictionary<Guid, ExitRow>> FindAllAsync(NpgsqlConnection connection, IReadOnlyCollection<Guid> ids, CancellationToken ct) =>
+        (await connection.QueryAsync<ExitRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM relayer.exits WHERE id = ANY(@ids)", new { ids = ids.ToArray() }, cancellationToken: ct)))
+        .ToDictionary(r => r.Id);
 
     /// <summary>
     /// Serialises, per validator key, whatever decides between a share waiting and a share being taken, and
