@@ -181,9 +181,8 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
             $"reading again from block {rewind}");
     }
 
-    /// <summary>The validators before the first logged deposit's (see <see cref="Network.UnloggedGenesisValidators"/>); the daemons refuse to start without it.</summary>
-    private ulong Unlogged => network.UnloggedGenesisValidators
-        ?? throw new InvalidOperationException(Networks.IndexesUnpredictable(network, "Network"));
+    /// <summary>The validators before the first logged deposit's (see <see cref="Network.UnloggedGenesisValidators"/>).</summary>
+    private ulong Unlogged => network.UnloggedGenesisValidators;
 
     /// <summary>The index the next new validator gets, as of the last sync.</summary>
     public async Task<ulong> NextIndexAsync(CancellationToken ct)

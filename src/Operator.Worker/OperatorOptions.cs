@@ -108,7 +108,6 @@ internal sealed class OperatorOptionsValidator : IValidateOptions<OperatorOption
         var failures = new List<string>();
         if (string.IsNullOrWhiteSpace(o.Folder)) failures.Add("Operator:Folder is required (the watched deposit-data folder)");
         if (!Networks.TryResolve(o.Network, out var network, out var networkError)) failures.Add("Operator:Network: " + networkError);
-        else if (Networks.IndexesUnpredictable(network, "Operator:Network") is { } unpredictable) failures.Add(unpredictable);
         CheckAddress(failures, "Operator:Vault", "the vault's", o.Vault);
         CheckAddress(failures, "Operator:Keeper", "the keeper's", o.Keeper);
         if (o.Network.DepositContractAddress is { } depositContract)

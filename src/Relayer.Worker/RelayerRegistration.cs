@@ -50,9 +50,7 @@ public static class RelayerRegistration
         // Decided here, from the settings as given: a bad one registers nothing, and the check before start names it
         // with every other bad setting instead of failing alone while the chain's services are built.
         var chain = builder.Configuration.GetSection(ChainOptions.Section).Get<ChainOptions>();
-        var network = builder.Configuration.GetSection(NetworkOptions.SectionName).Get<NetworkOptions>();
-        var chainValidator = new ChainOptionsValidator(network is not null && Networks.TryResolve(network, out var resolved, out _)
-            ? Networks.IndexesUnpredictable(resolved, NetworkOptions.SectionName) : null);
+        var chainValidator = new ChainOptionsValidator();
         services.AddSingleton<IValidateOptions<ChainOptions>>(chainValidator);
         services.AddOptions<ChainOptions>().Bind(builder.Configuration.GetSection(ChainOptions.Section)).ValidateOnStart();
         if (chain is { Configured: true } && chainValidator.Validate(null, chain).Succeeded) AddChain(services, chain);

@@ -33,21 +33,20 @@ public sealed class OperatorOptionsTests
     }
 
     /// <summary>
-    /// On hoodi the validator indexes start after genesis validators its deposit contract never logged: the operator
-    /// predicts indexes, so it refuses to start until their number is set.
+    /// On hoodi the validator indexes start after genesis validators its deposit contract never logged: their number
+    /// is built in, so hoodi needs only its name, and a number given for it is refused like any other override.
     /// </summary>
     [Fact]
-    public void A_network_whose_genesis_validators_were_not_logged_needs_their_number()
+    public void Hoodi_needs_only_its_name_and_refuses_a_genesis_override()
     {
         using var settings = new ValidOptions();
         var options = settings.Options;
         options.Network = new Crypto.Consensus.NetworkOptions { Name = "hoodi" };
-
-        var failure = Assert.Single(new OperatorOptionsValidator().Validate(null, options).Failures!);
-        Assert.Contains("set Operator:Network:UnloggedGenesisValidators", failure, StringComparison.Ordinal);
+        Assert.True(new OperatorOptionsValidator().Validate(null, options).Succeeded);
 
         options.Network.UnloggedGenesisValidators = 1_000_000;
-        Assert.True(new OperatorOptionsValidator().Validate(null, options).Succeeded);
+        var failure = Assert.Single(new OperatorOptionsValidator().Validate(null, options).Failures!);
+        Assert.Contains("network 'hoodi' is built in", failure, StringComparison.Ordinal);
     }
 
     /// <summary>

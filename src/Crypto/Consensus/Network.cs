@@ -21,8 +21,8 @@ public sealed record Network(
     /// <summary>
     /// Validators the genesis state holds whose deposits the deposit contract never logged: the validator indexes
     /// that the contract's logs give start after them. 0 where every genesis validator deposited through the
-    /// contract (mainnet, and the devnets <c>./dvt</c> makes); null where DvtBus does not know the number, which must
-    /// then be configured before indexes are predicted from the logs.
+    /// contract (mainnet, gnosis, and the devnets <c>./dvt</c> makes); built in for the others (see <see cref="Networks"/>),
+    /// a parameter of a devnet.
     /// </summary>
-    public ulong? UnloggedGenesisValidators { get; init; } = 0;
+    public ulong UnloggedGenesisValidators { get; init; }
 }

@@ -19,13 +19,11 @@ public sealed class NetworkOptions
     public uint? SlotsPerEpoch { get; set; }
     public uint? SecondsPerSlot { get; set; }
 
-    /// <summary>
-    /// See <see cref="Network.UnloggedGenesisValidators"/>: the one setting a built-in network takes too, where DvtBus
-    /// does not know it (hoodi, gnosis, chiado). Not a custom parameter.
-    /// </summary>
+    /// <summary>See <see cref="Network.UnloggedGenesisValidators"/>; 0 when not given.</summary>
     public ulong? UnloggedGenesisValidators { get; set; }
 
     internal bool HasCustomParameters =>
         ChainId is not null || GenesisForkVersion is not null || CapellaForkVersion is not null || CapellaEpoch is not null
-        || GenesisValidatorsRoot is not null || DepositContractAddress is not null || SlotsPerEpoch is not null || SecondsPerSlot is not null;
+        || GenesisValidatorsRoot is not null || DepositContractAddress is not null || SlotsPerEpoch is not null || SecondsPerSlot is not null
+        || UnloggedGenesisValidators is not null;
 }

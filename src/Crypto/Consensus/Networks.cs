@@ -8,6 +8,16 @@ public static class Networks
 {
     // Values from each network's published consensus config (PRESET_BASE gives slots per epoch:
     // 32 for the mainnet preset, 16 for the gnosis preset) and its genesis state.
+    //
+    // UnloggedGenesisValidators, from each published genesis state (eth-clients/hoodi and gnosischain/configs):
+    // - mainnet and gnosis: every genesis validator came from a logged deposit (gnosis's genesis.ssz holds 4096
+    //   validators with eth1_data.deposit_count 4096), so 0.
+    // - chiado: its genesis.ssz holds 6000 validators with eth1_data.deposit_count 0, so 6000.
+    // - hoodi: its genesis state (Deneb, mainnet preset) is stored out of git, but its published size, 150,077,237
+    //   bytes, is the fixed part (2,737,237 bytes with an empty extra_data) plus 139 bytes per validator (record 121,
+    //   balance 8, two participation flags, inactivity score 8) for exactly 1,060,000 validators; its deposit
+    //   contract starts at genesis with no deposits in its storage. The same count on holesky's state gives a round
+    //   1,460,000 too.
     public static Network Mainnet { get; } = new(
         "mainnet", 1, new Bytes4(0x00000000), new Bytes4(0x03000000), 194048,
         Bytes32.Parse("0x4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95"),
@@ -18,25 +28,20 @@ public static class Networks
         Bytes32.Parse("0x212f13fc4df078b6cb7db228f1c8307566dcecf900867401a92023d7ba99cb5f"),
         Address.Parse("0x00000000219ab540356cBB839Cbe05303d7705Fa"), 32, 12)
     {
-        // Its genesis state was generated with its validators in it, not from deposit logs; the count is configured.
-        UnloggedGenesisValidators = null,
+        UnloggedGenesisValidators = 1_060_000,
     };
 
     public static Network Gnosis { get; } = new(
         "gnosis", 100, new Bytes4(0x00000064), new Bytes4(0x03000064), 648704,
         Bytes32.Parse("0xf5dcb5564e829aab27264b9becd5dfaa017085611224cb3036f573368dbb9d47"),
-        Address.Parse("0x0B98057eA310F4d31F2a452B414647007d1645d9"), 16, 5)
-    {
-        // Not checked here against its genesis state: configured, not assumed.
-        UnloggedGenesisValidators = null,
-    };
+        Address.Parse("0x0B98057eA310F4d31F2a452B414647007d1645d9"), 16, 5);
 
     public static Network Chiado { get; } = new(
         "chiado", 10200, new Bytes4(0x0000006f), new Bytes4(0x0300006f), 244224,
         Bytes32.Parse("0x9d642dac73058fbf39c0ae41ab1e34e4d889043cb199851ded7095bc99eb4c1e"),
         Address.Parse("0xb97036A26259B7147018913bD58a774cf91acf25"), 16, 5)
     {
-        UnloggedGenesisValidators = null,
+        UnloggedGenesisValidators = 6000,
     };
 
     public static IReadOnlyList<Network> BuiltIn { get; } = [Mainnet, Hoodi, Gnosis, Chiado];
@@ -64,7 +69,7 @@ public static class Networks
         {
             if (options.HasCustomParameters)
                 return Fail(out error, $"network '{builtIn.Name}' is built in and its parameters cannot be overridden; give a devnet its own name");
-            network = options.UnloggedGenesisValidators is { } unlogged ? builtIn with { UnloggedGenesisValidators = unlogged } : builtIn;
+            network = builtIn;
             return true;
         }
 
@@ -114,16 +119,4 @@ public static class Networks
         return false;
     }
 
-    /// <summary>
-    /// Null when validator indexes can be predicted from <paramref name="network"/>'s deposit logs; otherwise why not, naming
-    /// <paramref name="setting"/> (where the network is configured) as what to set.
-    /// </summary>
-    public static string? IndexesUnpredictable(Network network, string setting)
-    {
-        ArgumentNullException.ThrowIfNull(network);
-        return network.UnloggedGenesisValidators is not null ? null
-            : $"on {network.Name} validator indexes start after the genesis validators, whose deposits the deposit contract never logged, " +
-              $"and their number is not built in: set {setting}:UnloggedGenesisValidators to the genesis state's validators less the deposits " +
-              "logged before genesis (0 when every genesis validator deposited through the contract)";
-    }
 }

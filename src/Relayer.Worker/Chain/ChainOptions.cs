@@ -28,13 +28,11 @@ public sealed class ChainOptions
     public bool Configured => !string.IsNullOrWhiteSpace(RpcUrl);
 }
 
-/// <param name="unpredictable">Why the configured network's indexes cannot be predicted from its logs, if they cannot.</param>
-internal sealed class ChainOptionsValidator(string? unpredictable) : IValidateOptions<ChainOptions>
+internal sealed class ChainOptionsValidator : IValidateOptions<ChainOptions>
 {
     public ValidateOptionsResult Validate(string? name, ChainOptions o)
     {
         if (!o.Configured) return ValidateOptionsResult.Success;
-        if (unpredictable is not null) return ValidateOptionsResult.Fail("Chain:RpcUrl is set to predict validator indexes, but " + unpredictable);
         if (!Uri.TryCreate(o.RpcUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             return ValidateOptionsResult.Fail("Chain:RpcUrl must be an http(s) URL of an execution node");
         if (o.LogChunkSize == 0) return ValidateOptionsResult.Fail("Chain:LogChunkSize must be positive");

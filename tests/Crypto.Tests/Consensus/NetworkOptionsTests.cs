@@ -46,28 +46,27 @@ public class NetworkOptionsTests
     }
 
     /// <summary>
-    /// Indexes from deposit logs start after the genesis validators the contract never logged: 0 on mainnet and a devnet
-    /// unless given, unknown on the other built-in networks until configured, which is the one setting they take.
+    /// Indexes from deposit logs start after the genesis validators the contract never logged: the counts read from
+    /// each network's published genesis state (see <see cref="Networks"/>), 0 on a devnet unless given. A built-in
+    /// network's count is not a setting.
     /// </summary>
     [Fact]
-    public void Unlogged_genesis_validators_are_zero_on_mainnet_and_devnets_and_configured_elsewhere()
+    public void Unlogged_genesis_validators_are_built_in_and_a_devnet_parameter()
     {
         Assert.Equal(0UL, Networks.Mainnet.UnloggedGenesisValidators);
-        Assert.Null(Networks.IndexesUnpredictable(Networks.Mainnet, "Network"));
+        Assert.Equal(0UL, Networks.Gnosis.UnloggedGenesisValidators);
+        Assert.Equal(1_060_000UL, Networks.Hoodi.UnloggedGenesisValidators);
+        Assert.Equal(6000UL, Networks.Chiado.UnloggedGenesisValidators);
         Assert.Equal(0UL, Networks.Resolve(Devnet()).UnloggedGenesisValidators);
         var devnet = Devnet();
         devnet.UnloggedGenesisValidators = 64;
         Assert.Equal(64UL, Networks.Resolve(devnet).UnloggedGenesisValidators);
 
-        foreach (var name in new[] { "hoodi", "gnosis", "chiado" })
+        foreach (var network in Networks.BuiltIn)
         {
-            var plain = Networks.Resolve(new NetworkOptions { Name = name });
-            Assert.Null(plain.UnloggedGenesisValidators);
-            Assert.Contains("Operator:Network:UnloggedGenesisValidators", Networks.IndexesUnpredictable(plain, "Operator:Network"));
-            var configured = Networks.Resolve(new NetworkOptions { Name = name, UnloggedGenesisValidators = 1_000_000 });
-            Assert.Equal(1_000_000UL, configured.UnloggedGenesisValidators);
-            Assert.Null(Networks.IndexesUnpredictable(configured, "Operator:Network"));
-            Assert.Equal(plain with { UnloggedGenesisValidators = 1_000_000 }, configured);
+            Assert.Same(network, Networks.Resolve(new NetworkOptions { Name = network.Name }));
+            Assert.False(Networks.TryResolve(new NetworkOptions { Name = network.Name, UnloggedGenesisValidators = 1 }, out _, out var error));
+            Assert.Contains("built in", error);
         }
     }
 
