@@ -109,11 +109,12 @@ public static class RelayerApi
             ? (await ExitStore.FindAllAsync(connection, keys.Select((k, i) => ExitId.For(requests.Network, k, indexes[i])).ToList(), ct))
                 .Values.ToDictionary(e => e.ValidatorPublicKey)
             : await ExitStore.CurrentOfAsync(connection, requests.Network, keys, ct);
+        var shards = await ShareIntake.OracleShardsOfAsync(connection, null, exits.Values, ct);
         var validators = new List<ValidatorShares>(keys.Count);
         for (var i = 0; i < keys.Count; i++)
         {
             var exit = exits.GetValueOrDefault(keys[i]);
-            var ready = exit is null ? null : await ShareIntake.ReadyMessageAsync(connection, null, exit, ct);
+            var ready = exit?.OracleThreshold is null ? null : shards.GetValueOrDefault(exit.Id) ?? ShareIntake.OracleShards.None;
             validators.Add(new ValidatorShares(keys[i].ToString(), ready is null ? null : new OracleShares(
                 ready.PublicKeyShards.Select(k => k.ToString()).ToList(),
                 ready.EncryptedExitSignatures.Select(e => e.ToString()).ToList())));

@@ -159,9 +159,7 @@ internal sealed partial class ShareIntake(
     public static async Task<SignatureReady?> ReadyMessageAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, ExitRow exit, CancellationToken ct)
     {
         if (exit.OracleThreshold is not { } threshold) return null;
-        var shards = (await connection.QueryAsync<(byte[] Pk, byte[] Enc)>(new CommandDefinition(
-            "SELECT public_key_shard, encrypted_signature FROM relayer.oracle_shards WHERE exit_id = @id ORDER BY oracle_index",
-            new { id = exit.Id }, tx, cancellationToken: ct))).ToList();
+        var shards = (await OracleShardsOfAsync(connection, tx, [exit], ct)).GetValueOrDefault(exit.Id) ?? OracleShards.None;
         return new SignatureReady
         {
             ExitId = exit.Id,
@@ -170,9 +168,30 @@ internal sealed partial class ShareIntake(
             ValidatorIndex = (ulong)exit.ValidatorIndex,
             Epoch = (ulong)exit.Epoch,
             OracleThreshold = threshold,
-            PublicKeyShards = shards.Select(s => BlsPublicKey.From(s.Pk)).ToList(),
-            EncryptedExitSignatures = shards.Select(s => EncryptedExitSignature.From(s.Enc)).ToList(),
+            PublicKeyShards = shards.PublicKeyShards,
+            EncryptedExitSignatures = shards.EncryptedExitSignatures,
         };
+    }
+
+    /// <summary>The oracle shards of those of <paramref name="exits"/> that are ready (have an oracle threshold), in oracle order, read in one query.</summary>
+    public static async Task<IReadOnlyDictionary<Guid, OracleShards>> OracleShardsOfAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? tx, IEnumerable<ExitRow> exits, CancellationToken ct)
+    {
+        var ready = exits.Where(e => e.OracleThreshold is not null).Select(e => e.Id).Distinct().ToArray();
+        if (ready.Length == 0) return new Dictionary<Guid, OracleShards>();
+        var rows = await connection.QueryAsync<(Guid ExitId, byte[] Pk, byte[] Enc)>(new CommandDefinition(
+            """
+            SELECT exit_id, public_key_shard, encrypted_signature FROM relayer.oracle_shards
+            WHERE exit_id = ANY(@ids) ORDER BY exit_id, oracle_index
+            """, new { ids = ready }, tx, cancellationToken: ct));
+        return rows.GroupBy(r => r.ExitId).ToDictionary(g => g.Key, g => new OracleShards(
+            g.Select(r => BlsPublicKey.From(r.Pk)).ToList(), g.Select(r => EncryptedExitSignature.From(r.Enc)).ToList()));
+    }
+
+    /// <summary>A ready exit's shards for the oracles: public key shard i and the signature shard encrypted to oracle i.</summary>
+    public sealed record OracleShards(IReadOnlyList<BlsPublicKey> PublicKeyShards, IReadOnlyList<EncryptedExitSignature> EncryptedExitSignatures)
+    {
+        public static OracleShards None { get; } = new([], []);
     }
 
     /// <summary>Checks that need no exit: the network, and index 0.</summary>
