@@ -77,6 +77,9 @@ public static class DaemonHost
         app.Lifetime.ApplicationStarted.Register(() => background = app.Services.GetServices<IHostedService>().OfType<BackgroundService>().ToList());
         try
         {
+            // Every setting first: the host builds its hosted services (and the bus, and what they read) before it
+            // validates, so the first of them to read a bad section would hide the bad settings of all the others.
+            app.Services.GetService<IStartupValidator>()?.Validate();
             await app.RunAsync();
             if (background.FirstOrDefault(s => s.ExecuteTask is { IsFaulted: true }) is not { } failed) return 0;
             await Console.Error.WriteLineAsync(

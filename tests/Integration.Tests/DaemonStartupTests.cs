@@ -47,6 +47,30 @@ public sealed class DaemonStartupTests
     /// read only if the content root followed the working directory. A bad port stops the daemon at
     /// validation, which then names every bad setting; the broker's host is not among them.
     /// </summary>
+    /// <summary>
+    /// The host builds its hosted services, and the bus they need, before it validates the settings: without a check
+    /// of every section first, the first bad section read (the broker's, here) hid the operator's own.
+    /// </summary>
+    [Fact]
+    public async Task Operator_with_several_bad_sections_names_every_bad_setting_in_its_one_line()
+    {
+        var (exitCode, stdout, stderr) = await DaemonProcess.RunAsync("Operator", new Dictionary<string, string>
+        {
+            ["RabbitMq__Host"] = "",
+            ["Postgres__ConnectionString"] = "Host=127.0.0.1;Port=1;Username=x;Database=x",
+            ["Operator__Folder"] = "",
+            ["Operator__MaxBatchSize"] = "0",
+        });
+
+        Assert.Equal(DaemonHost.ConfigurationError, exitCode);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("operator: configuration error:", line);
+        Assert.Contains("RabbitMq:Host is required", line);
+        Assert.Contains("Operator:Folder is required", line);
+        Assert.Contains("Operator:MaxBatchSize 0 must be 1 to 1000", line);
+        Assert.DoesNotContain("Hosting failed to start", stdout);
+    }
+
     [Theory]
     [InlineData("Relayer")]
     [InlineData("Sidecar")]
