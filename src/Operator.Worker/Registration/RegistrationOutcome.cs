@@ -25,10 +25,16 @@ public sealed class RegistrationOutcome(
     /// hold. <paramref name="reverted"/> is the batch's mined transaction that reverted for it: every attempt of its
     /// nonce is marked done with first (<see cref="RegistrationTransactionStore.MarkRevertedAsync"/>), and the event names
     /// all the batch's reverted transactions, so that the saga stops waiting for their receipts.
+    /// <paramref name="followRecorded"/>, when given, runs once the approvals are found stale and before anything is
+    /// published: true when it found and followed a transaction of the batch recorded meanwhile (whose mining is what
+    /// made them stale), and then nothing is published.
     /// </summary>
-    public async Task<bool> PublishIfStaleAsync(ConsumeContext context, Guid batchId, StoredApprovals approved, TransactionReceipt? reverted, CancellationToken ct)
+    public async Task<bool> PublishIfStaleAsync(
+        ConsumeContext context, Guid batchId, StoredApprovals approved, TransactionReceipt? reverted, CancellationToken ct,
+        Func<Task<bool>>? followRecorded = null)
     {
         if (await StaleAsync(approved, ct) is not { } stale) return false;
+        if (followRecorded is not null && await followRecorded()) return true;
         var (why, next) = stale;
         var reason = why;
         if (reverted is not null)

@@ -83,7 +83,10 @@ internal sealed class SubmitRegistrationConsumer(
             return;
         }
 
-        if (await outcome.PublishIfStaleAsync(context, batchId, approved, reverted: null, ct)) return;
+        // Another delivery may have recorded the batch's transaction since the first look, and the chain mined it: the
+        // approvals then look stale because of that registration, which is followed instead.
+        if (await outcome.PublishIfStaleAsync(context, batchId, approved, reverted: null, ct,
+                () => FollowRecordedAsync(context, batchId, ended, holdUntil, ct))) return;
 
         var call = RegisterValidatorsCall(chain, manager, approved, validators);
         (RegistrationAttempt Attempt, bool Recorded) prepared;
@@ -93,8 +96,11 @@ internal sealed class SubmitRegistrationConsumer(
         }
         catch (RpcException e) when (e.IsRevert)
         {
-            // Anyone's deposit, or the next block's time, can make the approvals stale between the checks above and
-            // the estimate: then the batch goes back for them, as it would have from the checks.
+            // The batch's own transaction, recorded and mined by another delivery since the first look, makes the
+            // estimate revert: it is followed. Otherwise anyone's deposit, or the next block's time, can make the
+            // approvals stale between the checks above and the estimate: then the batch goes back for them, as it would
+            // have from the checks.
+            if (await FollowRecordedAsync(context, batchId, ended, holdUntil, ct)) return;
             if (await outcome.PublishIfStaleAsync(context, batchId, approved, reverted: null, ct)) return;
             if (await outcome.PublishIfVaultSaysStaleAsync(context, batchId, e.DecodeRevert(StakeWiseErrors)?.Name, ct)) return;
             await context.Publish(new RegistrationFailed { BatchId = batchId, Stage = "transaction", Reason = Describe(e) }, ct);
@@ -116,6 +122,26 @@ internal sealed class SubmitRegistrationConsumer(
         var managerSignature = StakeWiseTypedData.SignVaultValidators(manager.Key, chain.Network.ChainId, chain.Target.Vault, approved.RegistryRoot, packed);
         return StakeWiseCalls.EncodeRegisterValidators(
             new KeeperParams(approved.RegistryRoot, approved.Deadline, packed, approved.Signatures, approved.IpfsHash), managerSignature.ToBytes());
+    }
+
+    /// <summary>
+    /// The batch's transaction that another delivery recorded after this one's first look: mined, its receipt is
+    /// confirmed; in flight, it is sent again and waited for (or replaced), as a repeat does. False when there is none.
+    /// </summary>
+    private async Task<bool> FollowRecordedAsync(
+        ConsumeContext<SubmitRegistration> context, Guid batchId, bool ended, DateTime holdUntil, CancellationToken ct)
+    {
+        if (await MinedAsync(await transactions.RecordedAsync(batchId, ct), ct) is { } mined)
+        {
+            await ConfirmAsync(context, mined, ct);
+            return true;
+        }
+        var live = await _sender.AttemptsAsync(batchId, ct);
+        if (live.Count == 0) return false;
+        await _sender.BroadcastAsync(live[^1], ct);
+        await AnnounceAsync(live[^1], ct);
+        await WaitOrReplaceAsync(context, live.ToList(), ended, holdUntil, ct);
+        return true;
     }
 
     /// <summary>

@@ -64,6 +64,42 @@ public sealed class NoDoubleSendTests(AnvilNode anvil) : IClassFixture<AnvilNode
     }
 
     /// <summary>
+    /// Another delivery (a second operator process, say) records, sends and gets mined the batch's transaction after
+    /// this one looked for the batch's transactions and found none, and before it estimates its own: the estimate
+    /// reverts and the approvals look stale, both because of that registration. The delivery must follow the
+    /// recorded transaction to its receipt, not send the batch back for new approvals.
+    /// </summary>
+    [Theory]
+    [InlineData("approvals", "c5f2892f")] // get_deposit_root(), read by the check of the approvals
+    [InlineData("estimate", "\"method\":\"eth_estimateGas\"")]
+    public async Task A_transaction_another_delivery_got_mined_between_the_checks_is_followed_not_taken_for_stale_approvals(string name, string before)
+    {
+        await using var rig = await RegistrationRig.StartAsync(anvil, "between-" + name, withSaga: false, stuckAfter: TimeSpan.FromMinutes(2), Validators);
+        var batch = await rig.DropAsync();
+        await rig.ApproveAsync(batch);
+        RegistrationAttempt? other = null;
+        var call = await rig.RegisterValidatorsCallAsync(batch);
+        rig.Tap.BeforeNext(before, async () =>
+        {
+            var sender = rig.Sender();
+            (other, _) = await sender.PrepareAsync(batch, rig.Devnet.Vault, call, CancellationToken.None);
+            Assert.Equal(BroadcastResult.Accepted, await sender.BroadcastAsync(other, CancellationToken.None));
+            await rig.Rpc.WaitForReceiptAsync(other.Hash, 1);
+        });
+
+        await rig.PublishSubmitAsync(batch);
+
+        var registered = Assert.Single(await rig.RegisteredAsync(batch, 1));
+        Assert.NotNull(other);
+        Assert.Equal(other.Hash, registered.TransactionHash);
+        Assert.Empty(rig.Log.Of<OracleApprovalsExpired>());
+        Assert.Empty(rig.Log.Of<ValidatorIndexesChanged>());
+        Assert.Empty(rig.Log.Of<RegistrationFailed>());
+        Assert.Equal(Validators, await rig.VaultRegistrationsAsync());
+        Assert.Equal(1UL, await rig.ManagerNonceAsync());
+    }
+
+    /// <summary>
     /// The first delivery recorded its transaction (and, in one case, broadcast it) and then died before
     /// anything else. The retry must find that transaction, send those same bytes, and wait for it.
     /// </summary>

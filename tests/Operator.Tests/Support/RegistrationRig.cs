@@ -310,6 +310,16 @@ public sealed class RegistrationRig : IAsyncDisposable
         /// </summary>
         public bool Unreachable { get; set; }
 
+        private sealed record Hook(string Text, Func<Task> Action);
+
+        private Hook? _beforeNext;
+
+        /// <summary>
+        /// Runs <paramref name="action"/> once, when the next request whose body holds <paramref name="text"/> comes (a
+        /// method name in quotes, a selector), before it goes to the node: something that happens on chain between the operator's reads.
+        /// </summary>
+        public void BeforeNext(string text, Func<Task> action) => _beforeNext = new Hook(text, action);
+
         /// <summary>A handler for the client's pipeline (the factory makes one per pipeline it builds), recording into this tap.</summary>
         public DelegatingHandler Handler() => new Recorder(this);
 
@@ -317,7 +327,14 @@ public sealed class RegistrationRig : IAsyncDisposable
         {
             protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
             {
-                if (request.Content is { } content) tap._requests.Enqueue(await content.ReadAsStringAsync(cancellationToken));
+                if (request.Content is { } content)
+                {
+                    var body = await content.ReadAsStringAsync(cancellationToken);
+                    tap._requests.Enqueue(body);
+                    if (tap._beforeNext is { } hook && body.Contains(hook.Text, StringComparison.Ordinal)
+                        && Interlocked.CompareExchange(ref tap._beforeNext, null, hook) == hook)
+                        await hook.Action();
+                }
                 if (tap.Unreachable) throw new HttpRequestException("Connection refused (the operator's link to the node is down)");
                 return await base.SendAsync(request, cancellationToken);
             }
