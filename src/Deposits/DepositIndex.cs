@@ -51,7 +51,14 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
         await _sync.WaitAsync(ct);
         try
         {
-            var latest = await PassAsync(ct);
+            var (latest, behind) = await PassAsync(ct);
+            if (behind is not null)
+            {
+                // Not an error to raise (a node behind a load balancer lags a block now and then), but not a read either:
+                // the index stays as current as the last pass made it, and says why if that lasts.
+                LastFailure = behind;
+                return latest;
+            }
             Interlocked.Exchange(ref _lastSyncTicks, DateTimeOffset.UtcNow.UtcTicks);
             LastFailure = null;
             return latest;
@@ -69,7 +76,10 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
 
     // No connection is held while the node is asked or signatures are checked (a first scan of a long-lived network
     // reads and checks every deposit), and the transaction holds only the writes and the checks against the count.
-    private async Task<ulong> PassAsync(CancellationToken ct)
+    // A node behind the blocks already read (one behind a load balancer, or a pass of another process that read a
+    // later head and committed first) changes nothing: its shorter view would delete deposits already stored above
+    // its head and move the next index back. Then the pass returns the block the index is read to, and why it kept it.
+    private async Task<(ulong Latest, string? Behind)> PassAsync(CancellationToken ct)
     {
         var latest = await rpc.BlockNumberAsync(ct);
         ulong from;
@@ -79,8 +89,9 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
             var next = await reading.ExecuteScalarAsync<long?>(new CommandDefinition(
                 $"SELECT next_block FROM {_schema}.deposit_scan WHERE id = 1", cancellationToken: ct)) is { } stored
                 ? Math.Max((ulong)stored, startBlock) : startBlock;
+            if (next > latest + 1) return (next - 1, Behind(latest, next));
             from = Math.Max(startBlock, next > ReorgDepth ? next - ReorgDepth : 0);
-            if (from > latest) return latest;
+            if (from > latest) return (latest, null);
             known = (await reading.QueryAsync<KnownRow>(new CommandDefinition(
                     $"SELECT deposit_index, block_hash, valid FROM {_schema}.deposit_events WHERE block_number >= @from AND block_hash IS NOT NULL",
                     new { from = (long)from }, cancellationToken: ct)))
@@ -96,6 +107,13 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
         // One pass at a time over the schema's tables, also across processes (several relayers share them).
         await connection.ExecuteAsync(new CommandDefinition(
             "SELECT pg_advisory_xact_lock(hashtextextended(@scope, 0))", new { scope = _schema + ".deposit_scan" }, tx, cancellationToken: ct));
+        if (await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+                $"SELECT next_block FROM {_schema}.deposit_scan WHERE id = 1", transaction: tx, cancellationToken: ct)) is { } committed
+            && (ulong)committed > latest + 1)
+        {
+            await tx.RollbackAsync(ct);
+            return ((ulong)committed - 1, Behind(latest, (ulong)committed));
+        }
         await connection.ExecuteAsync(new CommandDefinition(
             $"DELETE FROM {_schema}.deposit_events WHERE block_number >= @from", new { from = (long)from }, tx, cancellationToken: ct));
         await connection.ExecuteAsync(new CommandDefinition(
@@ -128,8 +146,11 @@ public sealed class DepositIndex(NpgsqlDataSource db, EthRpcClient rpc, Network 
         }
         await SetNextBlockAsync(connection, tx, (long)latest + 1, ct);
         await tx.CommitAsync(ct);
-        return latest;
+        return (latest, null);
     }
+
+    private static string Behind(ulong latest, ulong next) =>
+        $"the execution node answered block {latest}, behind block {next - 1} the deposit logs were already read to; kept what was read";
 
     private Task SetNextBlockAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, long next, CancellationToken ct) =>
         connection.ExecuteAsync(new CommandDefinition(

@@ -139,6 +139,46 @@ public sealed class DepositIndexTests(AnvilNode anvil) : IClassFixture<AnvilNode
     }
 
     /// <summary>
+    /// A node behind the blocks already read (one behind a load balancer; the pass of another process that read a later
+    /// head and committed first) must not shorten the index: its view would delete the deposits stored above its head
+    /// and move the next index back, and every index predicted from it would be one too low.
+    /// </summary>
+    [Fact]
+    public async Task A_node_behind_the_blocks_already_read_changes_nothing()
+    {
+        var (network, devnet, sender, rpc) = await DeployAsync("behind");
+        var a = DepositFiles.Entry(network, devnet.Vault, "behind-a");
+        var b = DepositFiles.Entry(network, devnet.Vault, "behind-b");
+        var start = await rpc.BlockNumberAsync();
+        await DepositContract.DepositAsync(sender, devnet.DepositContract, a);
+        var afterA = await rpc.BlockNumberAsync();
+        await DepositContract.DepositAsync(sender, devnet.DepositContract, b);
+        await using var db = await MigratedAsync();
+        var current = new DepositIndex(db, rpc, network, "operator", start, chunkSize: 100);
+
+        // Another process's pass reads a later head and commits while this one, on a node one deposit behind, reads.
+        using var racing = new HttpClient(new Behind(afterA, () => current.SyncAsync(CancellationToken.None)) { InnerHandler = new HttpClientHandler() });
+        var behind = new DepositIndex(db, new EthRpcClient(racing, anvil.Uri), network, "operator", start, chunkSize: 100);
+        await behind.SyncAsync(CancellationToken.None);
+        Assert.Equal(2UL, await behind.NextIndexAsync(CancellationToken.None));
+        Assert.Null(behind.LastSyncedAt);
+        Assert.Contains($"answered block {afterA}, behind block", behind.LastFailure, StringComparison.Ordinal);
+
+        // Then, with the stored head ahead of its own from the start.
+        using var lagging = new HttpClient(new Behind(afterA, null) { InnerHandler = new HttpClientHandler() });
+        var laggingIndex = new DepositIndex(db, new EthRpcClient(lagging, anvil.Uri), network, "operator", start, chunkSize: 100);
+        await laggingIndex.SyncAsync(CancellationToken.None);
+        Assert.Equal(2UL, await laggingIndex.NextIndexAsync(CancellationToken.None));
+        Assert.Equal(new HashSet<BlsPublicKey> { a.PublicKey, b.PublicKey }, await laggingIndex.AlreadyDepositedAsync([a.PublicKey, b.PublicKey], CancellationToken.None));
+        Assert.Contains("behind block", laggingIndex.LastFailure, StringComparison.Ordinal);
+
+        // The node catching up is a read again.
+        await current.SyncAsync(CancellationToken.None);
+        Assert.Null(current.LastFailure);
+        Assert.Equal(2UL, await current.NextIndexAsync(CancellationToken.None));
+    }
+
+    /// <summary>
     /// A start block after the contract's first deposit would count every validator index short: each pass fails naming
     /// the first deposit read and the contract's count, with deposits read from it or none at all, until the setting is mended.
     /// </summary>
@@ -208,6 +248,27 @@ public sealed class DepositIndexTests(AnvilNode anvil) : IClassFixture<AnvilNode
         var db = NpgsqlDataSource.Create(await TestServices.CreateDatabaseAsync("operator_index"));
         await new PostgresMigrator(db, "operator", PostgresMigrator.FromAssembly(typeof(OperatorOptions).Assembly)).MigrateAsync();
         return db;
+    }
+
+    /// <summary>
+    /// Answers eth_blockNumber with <paramref name="head"/>, as a node behind would, and runs <paramref name="beforeLogs"/>
+    /// (once) before the first eth_getLogs goes to the node.
+    /// </summary>
+    private sealed class Behind(ulong head, Func<Task>? beforeLogs) : DelegatingHandler
+    {
+        private Func<Task>? _beforeLogs = beforeLogs;
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var body = request.Content is null ? "" : await request.Content.ReadAsStringAsync(cancellationToken);
+            if (body.Contains("\"eth_getLogs\"", StringComparison.Ordinal) && Interlocked.Exchange(ref _beforeLogs, null) is { } action) await action();
+            var response = await base.SendAsync(request, cancellationToken);
+            if (!body.Contains("\"eth_blockNumber\"", StringComparison.Ordinal)) return response;
+            var json = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken))!;
+            json["result"] = "0x" + head.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+            response.Content = new StringContent(json.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
+            return response;
+        }
     }
 
     /// <summary>Answers eth_getLogs without the log of one transaction, as a node missing some would.</summary>
