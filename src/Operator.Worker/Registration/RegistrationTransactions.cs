@@ -46,8 +46,9 @@ public sealed class RegistrationTransactionStore(NpgsqlDataSource db) : ISentReg
     /// <summary>
     /// Records the batch's first transaction for a fresh nonce, unless the batch already has a live attempt:
     /// then nothing is recorded and that attempt comes back (Recorded false) for the caller to wait on.
-    /// Under a lock per sender the nonce is the larger of the node's pending count and one above every
-    /// nonce another open batch holds (recorded, maybe not yet broadcast); <paramref name="sign"/> makes the transaction for it.
+    /// Under a lock per sender the nonce is the lowest from the node's pending count up that no other open batch holds
+    /// (recorded, maybe not yet broadcast): one given up (refused by the node) is taken again, or every later
+    /// transaction of the account would wait behind its gap; <paramref name="sign"/> makes the transaction for it.
     /// </summary>
     public async Task<(RegistrationAttempt Attempt, bool Recorded)> RecordFirstAsync(
         Guid batchId, Address sender, Func<CancellationToken, Task<ulong>> pendingNonce, Func<ulong, SignedEip1559Transaction> sign, CancellationToken ct)
@@ -60,17 +61,15 @@ public sealed class RegistrationTransactionStore(NpgsqlDataSource db) : ISentReg
         var live = await LiveAsync(connection, tx, batchId, ct);
         if (live.Count > 0) return (live[^1], false);
 
-        var held = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-            """
-            SELECT max(t.nonce) FROM operator.registration_transactions t JOIN operator.batches b ON b.id = t.batch_id
-            WHERE t.sender = @sender AND t.abandoned_at IS NULL AND b.finished_at IS NULL AND t.batch_id <> @batchId
-            """, new { sender = sender.ToArray(), batchId }, tx, cancellationToken: ct));
         var pending = await pendingNonce(ct);
-        var nonce = held is { } h && (ulong)h + 1 > pending ? (ulong)h + 1 : pending;
-        var next = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
-            "SELECT COALESCE(max(attempt) + 1, 0) FROM operator.registration_transactions WHERE batch_id = @batchId",
-            new { batchId }, tx, cancellationToken: ct));
-        var attempt = new RegistrationAttempt(batchId, next, sign(nonce));
+        var held = (await connection.QueryAsync<long>(new CommandDefinition(
+            """
+            SELECT DISTINCT t.nonce FROM operator.registration_transactions t JOIN operator.batches b ON b.id = t.batch_id
+            WHERE t.sender = @sender AND t.abandoned_at IS NULL AND b.finished_at IS NULL AND t.batch_id <> @batchId AND t.nonce >= @pending
+            """, new { sender = sender.ToArray(), batchId, pending = (long)pending }, tx, cancellationToken: ct))).Select(n => (ulong)n).ToHashSet();
+        var nonce = pending;
+        while (held.Contains(nonce)) nonce++;
+        var attempt = new RegistrationAttempt(batchId, await NextAttemptAsync(connection, tx, batchId, ct), sign(nonce));
         await InsertAsync(connection, tx, attempt, sender, ct);
         await tx.CommitAsync(ct);
         return (attempt, true);
@@ -90,7 +89,8 @@ public sealed class RegistrationTransactionStore(NpgsqlDataSource db) : ISentReg
         var live = await LiveAsync(connection, tx, previous.BatchId, ct);
         if (live.Count == 0 || live[^1].Attempt != previous.Attempt)
             return (live.Count > 0 ? live[^1] : previous, false);
-        var attempt = new RegistrationAttempt(previous.BatchId, previous.Attempt + 1, replacement);
+        // Numbered after every attempt of the batch, refused replacements too: the number is unique per batch.
+        var attempt = new RegistrationAttempt(previous.BatchId, await NextAttemptAsync(connection, tx, previous.BatchId, ct), replacement);
         await InsertAsync(connection, tx, attempt, sender, ct);
         await tx.CommitAsync(ct);
         return (attempt, true);
@@ -169,6 +169,11 @@ public sealed class RegistrationTransactionStore(NpgsqlDataSource db) : ISentReg
             new { batchId }, tx, cancellationToken: ct));
         return rows.Select(r => new RegistrationAttempt(batchId, r.Attempt, SignedEip1559Transaction.Decode(r.Raw))).ToList();
     }
+
+    private static Task<int> NextAttemptAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid batchId, CancellationToken ct) =>
+        connection.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT COALESCE(max(attempt) + 1, 0) FROM operator.registration_transactions WHERE batch_id = @batchId",
+            new { batchId }, tx, cancellationToken: ct));
 
     private static async Task LockBatchAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid batchId, CancellationToken ct)
     {
