@@ -33,7 +33,11 @@ internal sealed partial class ExitRequests(Network network, ILogger<ExitRequests
     {
         var requestedAt = DateTimeOffset.UtcNow;
         await publish.Publish(new ExitRequested { BatchId = NewId.NextGuid(), Network = network.Name, Validators = validators, RequestedAt = requestedAt }, ct);
-        await Task.WhenAll(validators.Select(v => client.GetResponse<ExitRecorded>(Opened(v, requestedAt), ct)));
+        // Once the sidecars are told, the exits are asked for whatever becomes of the caller: a caller gone now would
+        // leave shares signed for exits never opened. Only the wait ends with the call.
+        var recorded = Task.WhenAll(validators.Select(v => client.GetResponse<ExitRecorded>(Opened(v, requestedAt), CancellationToken.None)));
+        _ = recorded.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        await recorded.WaitAsync(ct);
         ExitsRequested(logger, validators.Count, network.Name);
     }
 
