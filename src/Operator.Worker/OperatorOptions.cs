@@ -31,6 +31,14 @@ public sealed class OperatorOptions
     /// <summary>The pause between the two looks at a file's size and time that tell it is no longer being written.</summary>
     public TimeSpan StabilityDelay { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How old an unfinished batch without a saga must be before it is announced again (its acceptance was lost
+    /// between the intake's commit and its publish: a broker that refused it, a crash), and the least time between
+    /// two announcements of one batch. Longer than a saga takes to start, or a batch whose acceptance is merely on
+    /// its way is announced twice (harmless: the saga ignores a second acceptance).
+    /// </summary>
+    public TimeSpan ResumeAfter { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>The first block to read DepositEvent logs from (the deposit contract's creation block).</summary>
     public ulong DepositStartBlock { get; set; }
 
@@ -117,6 +125,7 @@ internal sealed class OperatorOptionsValidator : IValidateOptions<OperatorOption
         if (o.MaxBatchSize is < 1 or > 1000) failures.Add($"Operator:MaxBatchSize {o.MaxBatchSize} must be 1 to 1000");
         if (o.ScanInterval <= TimeSpan.Zero) failures.Add("Operator:ScanInterval must be positive");
         if (o.StabilityDelay <= TimeSpan.Zero) failures.Add("Operator:StabilityDelay must be positive");
+        if (o.ResumeAfter < TimeSpan.FromSeconds(1)) failures.Add("Operator:ResumeAfter must be at least a second");
         if (o.LogChunkSize == 0) failures.Add("Operator:LogChunkSize must be positive");
         if (o.Oracles.Count == 0) failures.Add("Operator:Oracles lists no oracle endpoint (Operator:Oracles:0:Url, ...)");
         for (var i = 0; i < o.Oracles.Count; i++)

@@ -5,40 +5,85 @@ using DvtBus.Operator.Batches;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace DvtBus.Operator.Registration;
 
 /// <summary>
-/// At start-up, announces again every unfinished batch that has no saga. The sagas are stored in
-/// PostgreSQL, so a restart loses none of them; what this still protects is the gap in the intake
-/// between committing a batch and publishing its <see cref="DepositFileAccepted"/> (a crash there, or a
-/// broker that refused the publish), after which the batch would wait for ever. A batch whose saga exists
-/// is left alone; announcing one twice would do no harm either (the saga ignores a second acceptance).
+/// Announces again every unfinished batch that has no saga: at start-up, then on every
+/// <see cref="OperatorOptions.ScanInterval"/>. The sagas are stored in PostgreSQL, so a restart loses
+/// none of them; what this still protects is the gap in the intake between committing a batch and publishing
+/// its <see cref="DepositFileAccepted"/> (a crash there, or a broker that refused the publish: the file has
+/// left the inbox by then, so the intake never comes back to it), after which the batch would wait for ever.
+/// A batch whose saga exists is left alone. Announcing one twice would do no harm (the saga ignores a second
+/// acceptance), but is kept rare: while the daemon runs, a batch is taken for an orphan only once it is
+/// <see cref="OperatorOptions.ResumeAfter"/> old (a younger one's acceptance may still be on its way), and
+/// an orphan is announced at most once per ResumeAfter (one whose acceptance is lost again is not announced on every pass).
 /// </summary>
 internal sealed partial class RegistrationResumer(
-    BatchStore batches, NpgsqlDataSource db, IBus bus, Network network, RegistrationTarget target, ILogger<RegistrationResumer> logger)
+    BatchStore batches, NpgsqlDataSource db, IBus bus, Network network, RegistrationTarget target, IOptions<OperatorOptions> options,
+    ILogger<RegistrationResumer> logger)
     : BackgroundService
 {
+    /// <summary>When this process last announced each batch still orphaned.</summary>
+    private readonly Dictionary<Guid, DateTime> _announced = [];
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var open = await batches.OpenAsync(stoppingToken);
-        if (open.Count == 0) return;
+        // Read when the service runs: the settings are checked as the host starts, after its services are built.
+        var settings = options.Value;
+        using var timer = new PeriodicTimer(settings.ScanInterval);
+        // At start-up the orphans of the last run are announced whatever their age.
+        var minimumAge = TimeSpan.Zero;
+        do
+        {
+            try
+            {
+                await ResumeAsync(minimumAge, settings.ResumeAfter, stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The database or the broker gone for a moment: the orphans are still orphans on the next pass.
+                PassFailed(logger, e.GetType().Name, e.Message);
+            }
+            minimumAge = settings.ResumeAfter;
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private async Task ResumeAsync(TimeSpan minimumAge, TimeSpan resumeAfter, CancellationToken ct)
+    {
+        var open = await batches.OpenAsync(ct, minimumAge);
+        if (open.Count == 0)
+        {
+            _announced.Clear();
+            return;
+        }
         HashSet<Guid> started;
-        await using (var connection = await db.OpenConnectionAsync(stoppingToken))
+        await using (var connection = await db.OpenConnectionAsync(ct))
             started = (await connection.QueryAsync<Guid>(new CommandDefinition(
                 "SELECT correlation_id FROM operator.registration_sagas WHERE correlation_id = ANY(@ids)",
-                new { ids = open.Select(b => b.BatchId).ToArray() }, cancellationToken: stoppingToken))).ToHashSet();
+                new { ids = open.Select(b => b.BatchId).ToArray() }, cancellationToken: ct))).ToHashSet();
         var orphans = open.Where(b => !started.Contains(b.BatchId)).ToList();
-        foreach (var batch in orphans)
+        foreach (var gone in _announced.Keys.Except(orphans.Select(b => b.BatchId)).ToList()) _announced.Remove(gone);
+        var now = DateTime.UtcNow;
+        var due = orphans.Where(b => !_announced.TryGetValue(b.BatchId, out var last) || now - last >= resumeAfter).ToList();
+        foreach (var batch in due)
+        {
             await bus.Publish(new DepositFileAccepted
             {
                 BatchId = batch.BatchId, FileName = batch.FileName, ContentSha256 = batch.ContentSha256,
                 Network = network.Name, Vault = target.Vault, Validators = batch.Validators,
-            }, stoppingToken);
-        if (orphans.Count > 0) Resumed(logger, orphans.Count, open.Count);
+            }, ct);
+            _announced[batch.BatchId] = now;
+        }
+        if (due.Count > 0) Resumed(logger, due.Count, open.Count);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Announced {Count} of {Open} unfinished batches again: their acceptance never reached a saga")]
     private static partial void Resumed(ILogger logger, int count, int open);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Looking for batches without a saga failed ({Error}: {Reason}); retrying on the next pass")]
+    private static partial void PassFailed(ILogger logger, string error, string reason);
 }

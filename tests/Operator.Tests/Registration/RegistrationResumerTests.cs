@@ -1,0 +1,104 @@
+using DvtBus.Contracts;
+using DvtBus.Crypto.Deposits;
+using DvtBus.Operator.Tests.Support;
+using MassTransit;
+using Xunit;
+
+namespace DvtBus.Operator.Tests.Registration;
+
+/// <summary>
+/// The resumer announces the batches whose acceptance never reached a saga while the daemon runs, not only at
+/// start-up: the intake commits a file's batches and moves the file out of the inbox before it publishes, so a
+/// publish the broker refuses is never retried by the intake.
+/// </summary>
+public sealed class RegistrationResumerTests
+{
+    private static readonly DepositValidator[] Pool =
+        Enumerable.Range(0, 2).Select(i => DepositFiles.Entry(IntakeRig.Network, IntakeRig.Vault, $"resume{i}")).ToArray();
+
+    /// <summary>The first DepositFileAccepted fails to publish, as when the broker is gone for a moment; later ones go through.</summary>
+    [Fact]
+    public async Task Batches_whose_acceptance_the_broker_refused_are_announced_without_a_restart()
+    {
+        await using var rig = await IntakeRig.CreateAsync(maxBatchSize: 1, publisher: bus => new RefusesFirstAcceptance(bus));
+        await using var resumer = await rig.StartResumerAsync(new Dictionary<string, string?>
+        {
+            ["ScanInterval"] = "00:00:00.100",
+            ["ResumeAfter"] = "00:00:02",
+        });
+        rig.Drop("two.json", DepositFiles.Json(IntakeRig.Network, Pool));
+
+        await rig.ScanUntilSettledAsync();
+
+        Assert.Equal(["two.json"], IntakeRig.Names(rig.Folder.Processing));
+        var batches = (await rig.Batches.OpenAsync(CancellationToken.None)).Select(b => b.BatchId).ToList();
+        Assert.Equal(2, batches.Count);
+        // Younger than ResumeAfter: the resumer leaves it to the intake, whose publish may still be on its way.
+        Assert.Empty(Accepted(rig));
+
+        await RegistrationRig.UntilAsync(() => Task.FromResult(batches.All(Accepted(rig).Contains)), "both batches announced",
+            TimeSpan.FromSeconds(30));
+        // An orphan is announced once per ResumeAfter, not on every pass of the resumer.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(batches.Order(), Accepted(rig).Order());
+    }
+
+    /// <summary>Running on, the resumer does not take a batch announced a moment ago for an orphan.</summary>
+    [Fact]
+    public async Task Batch_announced_by_the_intake_is_not_announced_again_while_it_is_young()
+    {
+        await using var rig = await IntakeRig.CreateAsync(maxBatchSize: 1);
+        await using var resumer = await rig.StartResumerAsync(new Dictionary<string, string?>
+        {
+            ["ScanInterval"] = "00:00:00.100",
+            ["ResumeAfter"] = "01:00:00",
+        });
+        rig.Drop("two.json", DepositFiles.Json(IntakeRig.Network, Pool));
+
+        await rig.ScanUntilSettledAsync();
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        Assert.Equal((await rig.Batches.OpenAsync(CancellationToken.None)).Select(b => b.BatchId).Order(), Accepted(rig).Order());
+    }
+
+    private static List<Guid> Accepted(IntakeRig rig) =>
+        rig.Harness.Published.Held<DepositFileAccepted>().Select(m => m.Context.Message.BatchId).ToList();
+
+    private sealed class RefusesFirstAcceptance(IPublishEndpoint bus) : IPublishEndpoint
+    {
+        private int _refused;
+
+        public Task Publish<T>(T message, CancellationToken cancellationToken = default) where T : class =>
+            message is DepositFileAccepted && Interlocked.Exchange(ref _refused, 1) == 0
+                ? Task.FromException(new MassTransitException("the broker is unreachable"))
+                : bus.Publish(message, cancellationToken);
+
+        public Task Publish<T>(T message, IPipe<PublishContext<T>> publishPipe, CancellationToken cancellationToken = default) where T : class =>
+            bus.Publish(message, publishPipe, cancellationToken);
+
+        public Task Publish<T>(T message, IPipe<PublishContext> publishPipe, CancellationToken cancellationToken = default) where T : class =>
+            bus.Publish(message, publishPipe, cancellationToken);
+
+        public Task Publish(object message, CancellationToken cancellationToken = default) => bus.Publish(message, cancellationToken);
+
+        public Task Publish(object message, IPipe<PublishContext> publishPipe, CancellationToken cancellationToken = default) =>
+            bus.Publish(message, publishPipe, cancellationToken);
+
+        public Task Publish(object message, Type messageType, CancellationToken cancellationToken = default) =>
+            bus.Publish(message, messageType, cancellationToken);
+
+        public Task Publish(object message, Type messageType, IPipe<PublishContext> publishPipe, CancellationToken cancellationToken = default) =>
+            bus.Publish(message, messageType, publishPipe, cancellationToken);
+
+        public Task Publish<T>(object values, CancellationToken cancellationToken = default) where T : class =>
+            bus.Publish<T>(values, cancellationToken);
+
+        public Task Publish<T>(object values, IPipe<PublishContext<T>> publishPipe, CancellationToken cancellationToken = default) where T : class =>
+            bus.Publish<T>(values, publishPipe, cancellationToken);
+
+        public Task Publish<T>(object values, IPipe<PublishContext> publishPipe, CancellationToken cancellationToken = default) where T : class =>
+            bus.Publish<T>(values, publishPipe, cancellationToken);
+
+        public ConnectHandle ConnectPublishObserver(IPublishObserver observer) => bus.ConnectPublishObserver(observer);
+    }
+}
