@@ -113,18 +113,28 @@ public sealed partial class DepositIntake(
             await tx.CommitAsync(ct);
         }
         File.Move(path, Path.Combine(folder.Processing, storedName), overwrite: false);
-        for (var position = 0; position < batches.Count; position++)
-            await publisher.Publish(new DepositFileAccepted
-            {
-                BatchId = BatchStore.IdFor(sha, position),
-                FileName = name,
-                ContentSha256 = shaHex,
-                Network = network.Name,
-                Vault = vault,
-                Validators = batches[position].Select(v => v.PublicKey).ToList(),
-            }, ct);
         metrics.FilesAccepted.Add(1);
         Accepted(logger, name, report.Accepted.Count, batches.Count);
+        var position = 0;
+        try
+        {
+            for (; position < batches.Count; position++)
+                await publisher.Publish(new DepositFileAccepted
+                {
+                    BatchId = BatchStore.IdFor(sha, position),
+                    FileName = name,
+                    ContentSha256 = shaHex,
+                    Network = network.Name,
+                    Vault = vault,
+                    Validators = batches[position].Select(v => v.PublicKey).ToList(),
+                }, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The batches are committed and the file has left the inbox, so no scan takes it again: the
+            // registration resumer announces every batch still without a saga once it is Operator:ResumeAfter old.
+            NotAnnounced(logger, name, batches.Count - position, batches.Count, e);
+        }
     }
 
     /// <summary>Of <paramref name="keys"/>, those in an unfinished batch of another file, with that file's name.</summary>
@@ -207,6 +217,10 @@ public sealed partial class DepositIntake(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deposit file {File} accepted: {Validators} validators in {Batches} batches")]
     private static partial void Accepted(ILogger logger, string file, int validators, int batches);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Deposit file {File}: {Unannounced} of its {Batches} batches could not be announced; the resumer announces them once Operator:ResumeAfter old")]
+    private static partial void NotAnnounced(ILogger logger, string file, int unannounced, int batches, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deposit file {File} rejected as {StoredName} with {Reasons} reasons (see its .error.json)")]
     private static partial void FileRejected(ILogger logger, string file, string storedName, int reasons);

@@ -88,8 +88,9 @@ public sealed partial class FolderWatcher(
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // One file that cannot be taken (unreadable, or the database gone for a moment) does not stop the
-                // files after it; it is tried again on the next scan.
-                FileFailed(logger, name, e);
+                // files after it. Only a file still in the inbox is tried again on the next scan.
+                if (File.Exists(path)) FileFailed(logger, name, e);
+                else FileFailedAfterLeaving(logger, name, e);
             }
         }
         foreach (var gone in _lastLook.Keys.Where(k => !seen.Contains(k)).ToList()) _lastLook.Remove(gone);
@@ -101,6 +102,9 @@ public sealed partial class FolderWatcher(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Taking {File} from the inbox failed; it is tried again on the next scan, the other files go on")]
     private static partial void FileFailed(ILogger logger, string file, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Taking {File} from the inbox failed after it had left the inbox (see processing/ and rejected/); it is not tried again")]
+    private static partial void FileFailedAfterLeaving(ILogger logger, string file, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Scanning the inbox failed; retrying on the next scan")]
     private static partial void ScanFailed(ILogger logger, Exception exception);
