@@ -26,10 +26,12 @@ public sealed class OperatorOptionsTests
         options.MaxBatchSize = 0;
         options.Confirmations = 0;
         options.Oracles.Add(new OracleEndpoint { Url = "ftp://oracle" });
+        options.ResumeAfter = TimeSpan.FromMilliseconds(500);
         var failures = new OperatorOptionsValidator().Validate(null, options).Failures!.ToList();
 
-        Assert.Equal(3, failures.Count);
+        Assert.Equal(4, failures.Count);
         Assert.Contains(failures, f => f.StartsWith("Operator:Oracles:1:Url", StringComparison.Ordinal));
+        Assert.Contains("Operator:ResumeAfter must be at least a second", failures);
     }
 
     /// <summary>
