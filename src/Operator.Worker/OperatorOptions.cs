@@ -90,7 +90,8 @@ public sealed class OperatorOptions
 
     /// <summary>
     /// How long a batch may stay registering without a confirmed receipt before the sent transactions are
-    /// looked up on chain (never sent again); longer than <see cref="StuckAfter"/>, which replaces a stuck one.
+    /// looked up on chain (never sent again), or, when none was reported sent, the submission is asked for again;
+    /// longer than <see cref="StuckAfter"/>, which replaces a stuck one.
     /// </summary>
     public TimeSpan RegisteringTimeout { get; set; } = TimeSpan.FromMinutes(30);
 

@@ -10,8 +10,10 @@ namespace DvtBus.Operator.Registration;
 /// every validator's oracle shards gathered, oracle approvals collected, the vault transaction sent
 /// and confirmed. Index drift sends the batch back to the exits; expired approvals back to the oracles.
 /// Each waiting stage has a durable timeout (<see cref="StageTimeoutActivity"/>): the exits or the
-/// approvals are requested again a configured number of rounds, a registration without a confirmed
-/// receipt is looked up on chain (never sent again); after the last round the batch fails with the reason.
+/// approvals are requested again a configured number of rounds, a sent registration without a confirmed
+/// receipt is looked up on chain (never sent again), and one never reported sent is asked for again (the
+/// submission first looks for what the batch recorded and for its validators on chain); after the last round
+/// the batch fails with the reason.
 /// The side effects live in activities and in the consumers of the commands it publishes.
 /// </summary>
 public sealed class RegistrationStateMachine : MassTransitStateMachine<RegistrationState>
@@ -74,7 +76,7 @@ public sealed class RegistrationStateMachine : MassTransitStateMachine<Registrat
                 .Then(c => c.Saga.StageRound = 1)
                 .TransitionTo(Registering)
                 .Activity(x => x.OfInstanceType<RecordProgressActivity>())
-                .Publish(c => new SubmitRegistration { BatchId = c.Saga.CorrelationId, StartIndex = c.Saga.StartIndex })
+                .Publish(c => Submit(c.Saga))
                 .Activity(x => x.OfInstanceType<StageTimeoutActivity>()),
             When(ApprovalsFaulted, c => c.Message.FaultedMessageId == c.Saga.ApprovalCommandId)
                 .Then(c => c.Saga.Failure = "oracle approvals: " + FirstReason(c.Message.Exceptions))
@@ -149,11 +151,16 @@ public sealed class RegistrationStateMachine : MassTransitStateMachine<Registrat
                         .Activity(x => x.OfInstanceType<RequestExitsActivity>())
                         .Activity(x => x.OfInstanceType<StageTimeoutActivity>()),
                     sent => sent.Publish(c => CheckReceipt(c.Saga))),
+            // No transaction reported: the submission may have been lost after the saga's state was stored (its
+            // send failed, the process died), and the repeated approvals are ignored here, so it is asked for again.
+            // It looks for the batch's recorded transactions and its validators on chain before it sends anything.
             When(ReceiptOverdue, c => c.Message.TimeoutId == c.Saga.StageTimeoutId)
                 .IfElse(c => c.Saga.StageRound <= Settings().RegisteringChecks,
                     check => check
                         .Then(c => c.Saga.StageRound++)
-                        .Publish(c => CheckReceipt(c.Saga))
+                        .IfElse(c => c.Saga.TransactionHashes.Count == 0,
+                            unsent => unsent.Publish(c => Submit(c.Saga)),
+                            sent => sent.Publish(c => CheckReceipt(c.Saga)))
                         .Activity(x => x.OfInstanceType<StageTimeoutActivity>()),
                     last => last
                         .Then(c => c.Saga.Failure = "transaction: " + NoReceipt(c.Saga, Settings()))
@@ -227,10 +234,13 @@ public sealed class RegistrationStateMachine : MassTransitStateMachine<Registrat
 
     private static string NoReceipt(RegistrationState saga, OperatorOptions o) =>
         saga.TransactionHashes.Count == 0
-            ? $"no registration transaction was reported sent within {saga.StageRound} waits of {o.RegisteringTimeout}; nothing is sent again, " +
-              "look at the transaction step's log and the validators manager's nonce"
+            ? $"no registration transaction was reported sent within {saga.StageRound} waits of {o.RegisteringTimeout} (the submission is asked " +
+              "for again after each but the last); look at the transaction step's log and the validators manager's nonce"
             : $"no confirmed receipt within {saga.StageRound} waits of {o.RegisteringTimeout} for {string.Join(", ", saga.TransactionHashes)}; " +
               "nothing is sent again, look the transactions up on chain";
+
+    /// <summary>The command that sends the batch's transaction, or follows the one the batch already recorded.</summary>
+    private static SubmitRegistration Submit(RegistrationState saga) => new() { BatchId = saga.CorrelationId, StartIndex = saga.StartIndex };
 
     private static CheckRegistrationReceipt CheckReceipt(RegistrationState saga) =>
         new() { BatchId = saga.CorrelationId, TransactionHashes = saga.TransactionHashes.Select(Primitives.Bytes32.Parse).ToList() };

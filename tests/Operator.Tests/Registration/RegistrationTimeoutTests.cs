@@ -177,6 +177,38 @@ public sealed class RegistrationTimeoutTests
         Assert.Equal("transaction", Assert.Single(await rig.PublishedAsync<RegistrationFailed>()).Stage);
     }
 
+    /// <summary>
+    /// The submission published on entering Registering was lost after the saga's state was stored (the outbox's send
+    /// failed, the process died): no transaction is ever reported, and the repeated approvals are ignored in
+    /// Registering. The overdue receipt asks for the submission again, which looks for the batch's recorded
+    /// transactions and its validators on chain before it sends anything; after the last check the batch still fails.
+    /// </summary>
+    [Fact]
+    public async Task Overdue_receipt_with_no_transaction_reported_asks_for_the_submission_again()
+    {
+        await using var rig = await SagaRig.StartAsync(options: new OperatorOptions { RegisteringChecks = 1 });
+        var batchId = await RegisteringAsync(rig);
+        Assert.Single(await rig.PublishedAsync<SubmitRegistration>());
+
+        await rig.FireAsync<RegistrationReceiptOverdue>(batchId);
+
+        var submissions = await rig.PublishedAsync<SubmitRegistration>();
+        Assert.Equal(2, submissions.Count);
+        Assert.All(submissions, s => Assert.Equal((batchId, 7UL), (s.BatchId, s.StartIndex)));
+        Assert.Empty(await rig.PublishedAsync<CheckRegistrationReceipt>());
+        var waiting = await rig.SettledAsync(batchId);
+        Assert.Equal((rig.Machine.Registering.Name, 2), (waiting.CurrentState, waiting.StageRound));
+        Assert.Equal(2, Assert.IsType<RegistrationReceiptOverdue>(Last(rig, batchId).Message).Round);
+
+        await rig.FireAsync<RegistrationReceiptOverdue>(batchId);
+
+        Assert.NotNull(await rig.Saga.Exists(batchId, m => m.Failed));
+        var failed = await rig.SettledAsync(batchId);
+        Assert.StartsWith("transaction: no registration transaction was reported sent within 2 waits", failed.Failure);
+        Assert.Equal(2, (await rig.PublishedAsync<SubmitRegistration>()).Count);
+        Assert.Equal("transaction", Assert.Single(await rig.PublishedAsync<RegistrationFailed>()).Stage);
+    }
+
     [Fact]
     public async Task A_submission_that_fails_for_good_before_anything_was_sent_fails_the_batch_with_its_reason()
     {
