@@ -91,11 +91,14 @@ public sealed class RegistrationStateMachine : MassTransitStateMachine<Registrat
                         .Then(c => c.Saga.Failure =
                             $"oracle approvals: no answer from the approval step after {c.Saga.StageRound} requests of {Settings().ApprovalRoundTimeout} each")
                         .FailBatch(Failed, "approvals")),
-            When(IndexesChanged)
+            // Indexes the saga already moved to are old news (a repeat of what sent the batch back, an earlier round's
+            // approval request): its exit signatures are for them, and asking again would only delay the approvals.
+            When(IndexesChanged, c => c.Message.StartIndex != c.Saga.StartIndex)
                 .Then(c => c.Saga.StageRound = 1)
                 .TransitionTo(ExitsRequested)
                 .Activity(x => x.OfInstanceType<RequestExitsActivity>())
                 .Activity(x => x.OfInstanceType<StageTimeoutActivity>()),
+            Ignore(IndexesChanged, c => c.Message.StartIndex == c.Saga.StartIndex),
             Ignore(SignatureCollected), Ignore(ApprovalsExpired), Ignore(SharesTimedOut), Ignore(ReceiptOverdue));
 
         During(Registering,

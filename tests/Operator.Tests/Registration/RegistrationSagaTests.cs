@@ -104,6 +104,38 @@ public sealed class RegistrationSagaTests
         Assert.Equal([7UL, 9UL], (await rig.PublishedAsync<CollectOracleApprovals>()).Select(c => c.StartIndex).Order());
     }
 
+    /// <summary>
+    /// The event that sends the batch back from Registering can come twice (it is said again by whoever finds the saga
+    /// seems not to have heard it, and the first one may have arrived meanwhile), and an earlier round's approval request
+    /// reports indexes the saga already moved to. Back in the exits or the approvals such news changes nothing: the saga
+    /// already asked for what the new indexes need.
+    /// </summary>
+    [Fact]
+    public async Task A_repeated_send_back_changes_nothing_once_the_batch_went_back()
+    {
+        await using var rig = await SagaRig.StartAsync();
+        var batchId = await ReadyForApprovalsAsync(rig);
+        await rig.Harness.Bus.Publish(new OracleApprovalsCollected { BatchId = batchId, ExitSignaturesIpfsHash = "bafy", Deadline = 1, Approvals = 2 });
+        Assert.NotNull(await rig.Saga.Exists(batchId, m => m.Registering));
+        rig.NextIndex.Next = 9;
+        var moved = new ValidatorIndexesChanged { BatchId = batchId, PreviousStartIndex = 7, StartIndex = 9 };
+
+        await rig.DeliverAsync(moved);
+        Assert.Equal(rig.Machine.ExitsRequested.Name, (await rig.SettledAsync(batchId)).CurrentState);
+        await rig.DeliverAsync(moved);
+        await rig.CollectedAsync(batchId, 0, 9);
+        await rig.CollectedAsync(batchId, 1, 10);
+        Assert.NotNull(await rig.Saga.Exists(batchId, m => m.ApprovalsRequested));
+        await rig.SettledAsync(batchId);
+        await rig.DeliverAsync(moved);
+        await rig.DeliverAsync(new OracleApprovalsExpired { BatchId = batchId, Reason = "the approval deadline passed" });
+
+        var saga = await rig.SettledAsync(batchId);
+        Assert.Equal((rig.Machine.ApprovalsRequested.Name, 9UL), (saga.CurrentState, saga.StartIndex));
+        Assert.Equal(2, (await rig.PublishedAsync<ExitRequested>()).Count);
+        Assert.Equal([7UL, 9UL], (await rig.PublishedAsync<CollectOracleApprovals>()).Select(c => c.StartIndex).Order());
+    }
+
     [Fact]
     public async Task Approvals_lead_to_the_transaction_and_its_confirmation_registers_the_batch()
     {
