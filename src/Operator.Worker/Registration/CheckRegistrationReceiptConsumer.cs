@@ -14,9 +14,11 @@ namespace DvtBus.Operator.Registration;
 /// It only reads: a missing receipt is never a reason to send again (that could register twice).
 /// The transactions are those the saga heard of and those recorded in PostgreSQL before their broadcast:
 /// the announcement of one still being waited for may not have reached the saga yet.
+/// A saga still waiting for a revert already handled never heard that its batch was sent back: that is said again.
 /// </summary>
 internal sealed class CheckRegistrationReceiptConsumer(
-    EthRpcClient rpc, RegistrationOutcome outcome, RegistrationTransactionStore transactions, IOptions<OperatorOptions> options) : IConsumer<CheckRegistrationReceipt>
+    EthRpcClient rpc, RegistrationOutcome outcome, RegistrationTransactionStore transactions, ApprovalStore approvals,
+    IOptions<OperatorOptions> options) : IConsumer<CheckRegistrationReceipt>
 {
     public async Task Consume(ConsumeContext<CheckRegistrationReceipt> context)
     {
@@ -35,6 +37,16 @@ internal sealed class CheckRegistrationReceiptConsumer(
             await outcome.PublishAsync(context, check.BatchId, receipt, ct);
             return;
         }
+
+        // The revert is marked before the event that sends the batch back goes out: a crash or a failed publish in
+        // between loses that event, and the saga, still naming the reverted transaction, would wait for a receipt that
+        // never comes and fail the batch. The event goes out again (naming every handled revert, which the saga drops),
+        // unless the batch has a transaction in flight again, recorded maybe only since the look above: its receipt
+        // decides at the next check. A repeat is harmless: the saga, back for approvals or exits, ignores it, and in a
+        // later round only approvals that are stale again send it back, as its submission would.
+        if (!check.TransactionHashes.Intersect(handled).Any() || await approvals.LoadAsync(check.BatchId, ct) is not { } approved) return;
+        await outcome.PublishIfStaleAsync(context, check.BatchId, approved, reverted: null, ct,
+            async () => (await transactions.LiveAsync(check.BatchId, ct)).Count > 0);
     }
 }
 

@@ -26,8 +26,8 @@ public sealed class RegistrationOutcome(
     /// nonce is marked done with first (<see cref="RegistrationTransactionStore.MarkRevertedAsync"/>), and the event names
     /// all the batch's reverted transactions, so that the saga stops waiting for their receipts.
     /// <paramref name="followRecorded"/>, when given, runs once the approvals are found stale and before anything is
-    /// published: true when it found and followed a transaction of the batch recorded meanwhile (whose mining is what
-    /// made them stale), and then nothing is published.
+    /// published: true when it found a transaction of the batch recorded meanwhile (whose mining may be what made them
+    /// stale) and saw to it, followed to its receipt or left to the next receipt check; then nothing is published.
     /// </summary>
     public async Task<bool> PublishIfStaleAsync(
         ConsumeContext context, Guid batchId, StoredApprovals approved, TransactionReceipt? reverted, CancellationToken ct,

@@ -89,11 +89,17 @@ public sealed class CheckRegistrationReceiptTests(AnvilNode anvil) : IClassFixtu
 
     /// <summary>
     /// An attempt given up because its nonce looked used by another transaction (a node behind the others answered
-    /// the receipt) is still looked at: it may be the one mined. A revert already handled (the batch went back for
-    /// new approvals) is not: it says nothing of what the batch sent since, though the saga names it.
+    /// the receipt) is still looked at: it may be the one mined. A revert already handled is not looked at again, but
+    /// the saga still naming it means that the event sending the batch back never reached it: the revert is marked
+    /// before that event goes out, and a crash or a failed publish in between loses it. With nothing of the batch in
+    /// flight and its approvals stale, the event goes out again; else the saga would wait for a receipt that never
+    /// comes and fail the batch. A transaction in flight is left to the next check: its receipt decides.
     /// </summary>
-    [Fact]
-    public async Task An_abandoned_attempt_mined_after_all_registers_the_batch_and_a_handled_revert_reports_nothing()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task An_abandoned_attempt_mined_after_all_registers_the_batch_and_a_handled_revert_the_saga_still_names_sends_it_back_again(
+        bool indexesMoved)
     {
         await using var rig = await Rig.StartAsync(anvil, confirmations: 1);
         using var key = EthPrivateKey.FromBytes(Hex.Decode(anvil.DevPrivateKeys[5]));
@@ -101,13 +107,37 @@ public sealed class CheckRegistrationReceiptTests(AnvilNode anvil) : IClassFixtu
         // A contract creation whose init code reverts (PUSH1 0 PUSH1 0 REVERT), with an explicit gas limit.
         var reverted = await SendRecordedAsync(rig, store, key, to: null, Hex.Decode("60006000fd"), 0x30000);
         Assert.False((await rig.Rpc.WaitForReceiptAsync(reverted.Hash, 1)).Succeeded);
+        // Stale approvals: other deposits moved the next index, or (the index unchanged) their deadline passed.
+        var next = rig.NextIndex.Next;
+        var approvedAt = indexesMoved ? next + 5 : next;
+        await rig.Approvals.SaveAsync(rig.BatchId, new StoredApprovals(approvedAt, Bytes32.From(new byte[32]), 1, "bafy", []), CancellationToken.None);
         await store.MarkRevertedAsync(rig.BatchId, reverted.Hash, CancellationToken.None);
 
         await rig.CheckAsync(reverted.Hash);
+
+        if (indexesMoved)
+        {
+            var changed = Assert.Single(rig.Harness.Published.Held<ValidatorIndexesChanged>()).Context.Message;
+            Assert.Equal((rig.BatchId, approvedAt, next), (changed.BatchId, changed.PreviousStartIndex, changed.StartIndex));
+            Assert.Equal([reverted.Hash], changed.RevertedTransactions);
+            Assert.Empty(rig.Harness.Published.Held<OracleApprovalsExpired>());
+        }
+        else
+        {
+            var expired = Assert.Single(rig.Harness.Published.Held<OracleApprovalsExpired>()).Context.Message;
+            Assert.Equal((rig.BatchId, "the approval deadline passed"), (expired.BatchId, expired.Reason));
+            Assert.Equal([reverted.Hash], expired.RevertedTransactions);
+            Assert.Empty(rig.Harness.Published.Held<ValidatorIndexesChanged>());
+        }
         Assert.Empty(rig.Harness.Published.Held<RegistrationFailed>());
         Assert.Empty(rig.Harness.Published.Held<ValidatorsRegistered>());
 
-        var abandoned = await SendRecordedAsync(rig, store, key, Address.Parse(anvil.DevAccounts[4]), [], 21_000);
+        // Recorded and not yet broadcast: the batch has a transaction in flight, so nothing sends it back again.
+        var abandoned = await RecordAsync(rig, store, key, Address.Parse(anvil.DevAccounts[4]), [], 21_000);
+        await rig.CheckAsync(reverted.Hash);
+        Assert.Equal(1, rig.Harness.Published.Held<OracleApprovalsExpired>().Count() + rig.Harness.Published.Held<ValidatorIndexesChanged>().Count());
+
+        await rig.Rpc.SendRawTransactionAsync(abandoned.Transaction.Raw);
         var mined = await rig.Rpc.WaitForReceiptAsync(abandoned.Hash, 1);
         await store.AbandonAsync(rig.BatchId, abandoned.Nonce, CancellationToken.None);
         Assert.Empty(await store.LiveAsync(rig.BatchId, CancellationToken.None));
@@ -122,12 +152,20 @@ public sealed class CheckRegistrationReceiptTests(AnvilNode anvil) : IClassFixtu
     private static async Task<RegistrationAttempt> SendRecordedAsync(
         Rig rig, RegistrationTransactionStore store, EthPrivateKey key, Address? to, byte[] data, ulong gas)
     {
+        var attempt = await RecordAsync(rig, store, key, to, data, gas);
+        await rig.Rpc.SendRawTransactionAsync(attempt.Transaction.Raw);
+        return attempt;
+    }
+
+    /// <summary>Records the batch's transaction for the key's next nonce, as the submission does before its broadcast.</summary>
+    private static async Task<RegistrationAttempt> RecordAsync(
+        Rig rig, RegistrationTransactionStore store, EthPrivateKey key, Address? to, byte[] data, ulong gas)
+    {
         var (attempt, recorded) = await store.RecordFirstAsync(rig.BatchId, key.Address,
             ct => rig.Rpc.GetTransactionCountAsync(key.Address, BlockTag.Pending, ct),
             nonce => new Eip1559Transaction(31337, nonce, 1_000_000_000, 10_000_000_000, gas, to, System.Numerics.BigInteger.Zero, data).Sign(key),
             CancellationToken.None);
         Assert.True(recorded);
-        await rig.Rpc.SendRawTransactionAsync(attempt.Transaction.Raw);
         return attempt;
     }
 
@@ -166,6 +204,9 @@ public sealed class CheckRegistrationReceiptTests(AnvilNode anvil) : IClassFixtu
         public EthRpcClient Rpc { get; }
         public NpgsqlDataSource Db => _provider.GetRequiredService<NpgsqlDataSource>();
         public BatchStore Batches => _provider.GetRequiredService<BatchStore>();
+        public ApprovalStore Approvals => _provider.GetRequiredService<ApprovalStore>();
+        /// <summary>The next validator index the consumer reads: this anvil has no deposit contract to count from.</summary>
+        public SagaRig.Indexes NextIndex => _provider.GetRequiredService<SagaRig.Indexes>();
 
         public static async Task<Rig> StartAsync(AnvilNode anvil, int confirmations)
         {
@@ -190,13 +231,14 @@ public sealed class CheckRegistrationReceiptTests(AnvilNode anvil) : IClassFixtu
             services.AddSingleton<OperatorMetrics>();
             services.AddSingleton<BatchStore>();
             services.AddSingleton<RegistrationTransactionStore>();
-            // What a reverted receipt is read with (the batch has no approvals here, so it fails).
+            // What a reverted receipt is read with (a batch without approvals fails), and what the batch is sent back with.
             services.AddSingleton(IntakeRig.Network);
             services.AddSingleton(new RegistrationTarget(IntakeRig.Vault, IntakeRig.Vault));
             services.AddSingleton<VaultChain>();
             services.AddSingleton<ApprovalStore>();
             services.AddSingleton(sp => new DepositIndex(db, rpc, IntakeRig.Network, "operator", 0, 1000));
-            services.AddSingleton<IValidatorIndexSource, FreshValidatorIndex>();
+            services.AddSingleton<SagaRig.Indexes>();
+            services.AddSingleton<IValidatorIndexSource>(sp => sp.GetRequiredService<SagaRig.Indexes>());
             services.AddSingleton<RegistrationOutcome>();
             services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new OperatorOptions { Confirmations = confirmations }));
             services.AddMassTransitTestHarness(bus => bus.AddConsumer<CheckRegistrationReceiptConsumer>());
