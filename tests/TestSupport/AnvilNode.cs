@@ -120,7 +120,9 @@ public sealed class AnvilNode : IAsyncLifetime, IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "--host", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--config-out", config })
+        // A class of tests shares one node, and each of its devnets funds a vault from the first dev account: the default
+        // 10,000 ETH per account runs out after ten of them.
+        foreach (var argument in new[] { "--host", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--config-out", config, "--balance", "1000000" })
             psi.ArgumentList.Add(argument);
         if (loadState is not null)
         {
