@@ -71,10 +71,25 @@ internal sealed class SubmitRegistrationConsumer(
         }
         if (attempts.Count > 0)
         {
+            var watched = attempts.ToList();
+            if (ended)
+            {
+                // An ended batch only watches what a node may hold. An attempt recorded but never sent (the delivery
+                // died between the two) is given up: sending it now would register the validators of a batch that
+                // has failed, whose saga no longer listens.
+                var sent = (await transactions.SentAsync(batchId, ct)).ToHashSet();
+                foreach (var unsent in watched.Where(a => !sent.Contains(a.Hash))) await transactions.RefusedAsync(unsent, ct);
+                watched.RemoveAll(a => !sent.Contains(a.Hash));
+                if (watched.Count == 0)
+                {
+                    logger.LogWarning("Batch {BatchId} has ended and its recorded transaction was never sent: it is given up, nothing is sent", batchId);
+                    return;
+                }
+            }
             // A repeat while the batch's transaction is in flight (or recorded and never sent): the same bytes again, then wait or replace.
-            await _sender.BroadcastAsync(attempts[^1], ct);
-            await AnnounceAsync(attempts[^1], ct);
-            await WaitOrReplaceAsync(context, attempts.ToList(), ended, holdUntil, ct);
+            await _sender.BroadcastAsync(watched[^1], ct);
+            await AnnounceAsync(watched[^1], ct);
+            await WaitOrReplaceAsync(context, watched, ended, holdUntil, ct);
             return;
         }
         if (ended)

@@ -100,6 +100,30 @@ public sealed class NoDoubleSendTests(AnvilNode anvil) : IClassFixture<AnvilNode
     }
 
     /// <summary>
+    /// A delivery recorded its transaction and died before sending it; the batch then failed (no transaction was ever
+    /// reported sent). A later delivery (a message moved back from the error queue, another process) must not send
+    /// those bytes: they would register the validators of a failed batch. The attempt is given up instead.
+    /// </summary>
+    [Fact]
+    public async Task An_ended_batch_gives_up_a_transaction_recorded_but_never_sent()
+    {
+        await using var rig = await RegistrationRig.StartAsync(anvil, "ended-unsent", withSaga: false, stuckAfter: TimeSpan.FromMinutes(2), Validators);
+        var batch = await rig.DropAsync();
+        await rig.ApproveAsync(batch);
+        var (recorded, _) = await rig.Sender().PrepareAsync(batch, rig.Devnet.Vault, await rig.RegisterValidatorsCallAsync(batch), CancellationToken.None);
+        await rig.Batches.FinishAsync(batch, Batches.BatchStates.Failed, CancellationToken.None, failure: "no transaction reported sent");
+
+        await rig.PublishSubmitAsync(batch);
+
+        await RegistrationRig.UntilAsync(async () => (await rig.AttemptsAsync(batch)).Count == 0, "the unsent attempt given up");
+        Assert.Equal(0, rig.Tap.Broadcasts(recorded.Transaction.Raw));
+        Assert.False(await rig.KnownAsync(recorded.Hash));
+        Assert.Equal(0, await rig.VaultRegistrationsAsync());
+        Assert.Equal(0UL, await rig.ManagerNonceAsync());
+        Assert.Empty(rig.Log.Of<RegistrationTransactionSent>());
+    }
+
+    /// <summary>
     /// The first delivery recorded its transaction (and, in one case, broadcast it) and then died before
     /// anything else. The retry must find that transaction, send those same bytes, and wait for it.
     /// </summary>
