@@ -28,6 +28,7 @@ internal sealed partial class OpenExitActivity(
         if (!string.Equals(message.Network, network.Name, StringComparison.OrdinalIgnoreCase))
             throw new InvalidOperationException($"exit {message.ExitId} is for {message.Network}, this relayer serves {network.Name}");
         var isNew = saga.RequestedAt == default;
+        var wasSuperseded = saga.CurrentState == nameof(ExitStateMachine.Superseded);
         if (isNew)
         {
             saga.Network = network.Name;
@@ -57,6 +58,19 @@ internal sealed partial class OpenExitActivity(
         if (later is null)
             foreach (var (share, result) in await intake.ReleasePendingAsync(tx, saga, superseded: false, ct))
                 await intake.ReportAsync(share, result, context, respond: false, ct);
+
+        // Made current again while unfinished: the sidecars heard of this request before it got here, and the shares
+        // they signed for it may have reached the exit while it was still superseded and been refused as such (they
+        // are not sent twice). So they are asked once more, with an ExitRequested without a vault, which the relayers
+        // leave alone; a share that comes twice is taken as a repeat.
+        if (wasSuperseded && later is null && saga.ReadyAt is null)
+            await context.Publish(new ExitRequested
+            {
+                BatchId = NewId.NextGuid(),
+                Network = saga.Network,
+                Validators = [new RequestedExit(saga.Key, (ulong)saga.ValidatorIndex)],
+                RequestedAt = message.RequestedAt,
+            }, ct);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Exit of validator {Validator} index {ValidatorIndex} requested: {Standing}")]
