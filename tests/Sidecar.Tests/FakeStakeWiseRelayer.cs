@@ -35,6 +35,23 @@ internal sealed class FakeStakeWiseRelayer : IAsyncDisposable
     /// <summary>Lists a null entry first in <c>GET /exits</c>, as a broken relayer might.</summary>
     public bool ListsNull { get; set; }
 
+    /// <summary>Lists an entry that does not parse (a null flag and a negative index) first in <c>GET /exits</c>.</summary>
+    public bool ListsMalformed { get; set; }
+
+    /// <summary>Posts for this share index fail with 503, as a relayer busy or being restarted answers.</summary>
+    public ulong? FailingShareIndex { get; set; }
+
+    /// <summary>
+    /// The answers of <c>POST /key-shares</c>, one per call in order, the last repeated; none (the default): the
+    /// endpoint does not exist (404), as on the public StakeWise relayer.
+    /// </summary>
+    public ConcurrentQueue<int> KeySharesAnswers { get; } = new();
+
+    /// <summary>How many <c>POST /key-shares</c> arrived, whatever they were answered.</summary>
+    public int Announcements => Volatile.Read(ref _announcements);
+
+    private int _announcements;
+
     /// <param name="index">Null lists the exit without a validator_index.</param>
     public sealed class FakeExit(ulong? index, bool ready, IEnumerable<ulong> sharesReady)
     {
@@ -56,6 +73,7 @@ internal sealed class FakeStakeWiseRelayer : IAsyncDisposable
         app.MapGet("/info", () => Results.Text(new JsonObject { ["network"] = fake.Network }.ToJsonString(), "application/json"));
         app.MapGet("/exits", fake.Exits);
         app.MapPost("/exit-signature", fake.ExitSignatureAsync);
+        app.MapPost("/key-shares", fake.KeyShares);
         await app.StartAsync();
         return fake;
     }
@@ -65,6 +83,7 @@ internal sealed class FakeStakeWiseRelayer : IAsyncDisposable
         Interlocked.Increment(ref _exitPolls);
         var exits = new JsonArray();
         if (ListsNull) exits.Add(null);
+        if (ListsMalformed) exits.Add(new JsonObject { ["public_key"] = "0x00", ["validator_index"] = -1, ["is_exit_signature_ready"] = null });
         foreach (var (key, exit) in _exits)
         {
             var entry = new JsonObject
@@ -90,6 +109,11 @@ internal sealed class FakeStakeWiseRelayer : IAsyncDisposable
         }
         var body = JsonNode.Parse(await new StreamReader(request.Body).ReadToEndAsync())!.AsObject();
         var shareIndex = body["share_index"]!.GetValue<ulong>();
+        if (shareIndex == FailingShareIndex)
+        {
+            RefusedWrites.Enqueue(StatusCodes.Status503ServiceUnavailable);
+            return Results.Json(new { detail = "try again later" }, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
         if (shareIndex == RefusedShareIndex)
         {
             RefusedWrites.Enqueue(StatusCodes.Status422UnprocessableEntity);
@@ -103,6 +127,18 @@ internal sealed class FakeStakeWiseRelayer : IAsyncDisposable
             if (_exits.TryGetValue(key, out var exit)) exit.SharesReady[shareIndex] = true;
         }
         return Results.Text("{}", "application/json");
+    }
+
+    private IResult KeyShares()
+    {
+        Interlocked.Increment(ref _announcements);
+        var status = KeySharesAnswers.Count switch
+        {
+            0 => StatusCodes.Status404NotFound,
+            1 => KeySharesAnswers.TryPeek(out var last) ? last : StatusCodes.Status404NotFound,
+            _ => KeySharesAnswers.TryDequeue(out var next) ? next : StatusCodes.Status404NotFound,
+        };
+        return status == StatusCodes.Status200OK ? Results.Text("{}", "application/json") : Results.Json(new { detail = "no" }, statusCode: status);
     }
 
     public async ValueTask DisposeAsync()

@@ -129,13 +129,78 @@ public sealed class HttpModeTests : IAsyncLifetime
         Assert.True(_probe["sidecar_exit_signature_cache_hits_total"] >= 1);
     }
 
-    private async Task StartSidecarAsync(string token)
+    /// <summary>
+    /// A relayer whose POST /key-shares fails (it wants a token this sidecar lacks, or answers 5xx): the shares are
+    /// posted all the same (the relayer may know the clusters from its files), and the announcement is tried again.
+    /// </summary>
+    [Theory]
+    [InlineData(401)]
+    [InlineData(500)]
+    public async Task A_failing_announcement_does_not_keep_the_shares_back(int status)
+    {
+        _relayer.KeySharesAnswers.Enqueue(status);
+        _relayer.AddExit(_cluster.Validators[0], 61);
+
+        await StartSidecarAsync(token: _relayer.Token);
+        await Eventually.HoldsAsync(() => _relayer.Posted.Count >= 4 && _relayer.Announcements >= 2, "4 posted shares and the announcement tried again");
+
+        Assert.Equal([1UL, 2UL, 3UL, 4UL], _relayer.Posted.Select(p => p.ShareIndex).Order());
+        Assert.Equal(0, _probe!["sidecar_relayer_polls_total{result=error}"]);
+    }
+
+    /// <summary>A relayer that had no POST /key-shares for a moment (a proxy during a redeploy) is announced to again at the next interval.</summary>
+    [Fact]
+    public async Task An_endpoint_missing_once_is_announced_to_again_at_the_next_interval()
+    {
+        _relayer.KeySharesAnswers.Enqueue(404);
+        _relayer.KeySharesAnswers.Enqueue(200);
+        _relayer.AddExit(_cluster.Validators[0], 71);
+
+        await StartSidecarAsync(token: _relayer.Token, announceInterval: "00:00:01");
+        await Eventually.HoldsAsync(() => _relayer.Announcements >= 3, "announced again after the 404, and at the interval after that");
+        Assert.Equal(4, _relayer.Posted.Count);
+    }
+
+    /// <summary>
+    /// One share index's posts fail with 503 on every poll (an exit whose shares time out on the relayer): the other
+    /// share indexes, which come after it in every poll, are posted all the same, and the polls count as failed.
+    /// </summary>
+    [Fact]
+    public async Task A_post_that_keeps_failing_does_not_starve_the_ones_after_it()
+    {
+        _relayer.FailingShareIndex = 1;
+        _relayer.AddExit(_cluster.Validators[0], 81);
+
+        await StartSidecarAsync(token: _relayer.Token);
+        await Eventually.HoldsAsync(() => _relayer.Posted.Count >= 3 && _probe!["sidecar_relayer_polls_total{result=error}"] >= 2, "3 posted shares, failed polls");
+
+        Assert.Equal([2UL, 3UL, 4UL], _relayer.Posted.Select(p => p.ShareIndex).Order());
+        Assert.Contains(503, _relayer.RefusedWrites);
+    }
+
+    /// <summary>An entry of GET /exits that does not parse is skipped; the other exits are signed.</summary>
+    [Fact]
+    public async Task A_malformed_exit_entry_is_skipped_and_the_others_signed()
+    {
+        _relayer.ListsMalformed = true;
+        _relayer.AddExit(_cluster.Validators[1], 91);
+
+        await StartSidecarAsync(token: _relayer.Token);
+        await Eventually.HoldsAsync(() => _relayer.Posted.Count >= 4, "4 posted shares");
+
+        var shares = _relayer.Posted.Take(3).Select(p => new IndexedSignature(p.ShareIndex, p.Signature)).ToArray();
+        Assert.True(ExitSigning.Verify(Networks.Hoodi, _cluster.Validators[1], ExitSigning.Exit(Networks.Hoodi, 91), BlsThreshold.RecoverSignature(shares)));
+        Assert.Equal(0, _probe!["sidecar_relayer_polls_total{result=error}"]);
+    }
+
+    private async Task StartSidecarAsync(string token, string? announceInterval = null)
     {
         var settings = _cluster.Settings("http-sidecar", "hoodi", 0, 1, 2, 3);
         settings["Sidecar:Mode"] = "Http";
         settings["Sidecar:Relayer:Url"] = _relayer.Url;
         settings["Sidecar:Relayer:Token"] = token;
         settings["Sidecar:Relayer:PollInterval"] = "00:00:00.2";
+        if (announceInterval is not null) settings["Sidecar:AnnounceInterval"] = announceInterval;
         _sidecar = SidecarHost.Build(settings);
         _probe = new MeterProbe(_sidecar.Services.GetRequiredService<IMeterFactory>());
         await _sidecar.StartAsync();

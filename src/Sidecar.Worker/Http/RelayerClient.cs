@@ -24,10 +24,30 @@ internal sealed class RelayerClient(HttpClient http, IOptions<SidecarOptions> op
         return info?.Network ?? throw new JsonException("GET /info returned no network");
     }
 
-    public async Task<IReadOnlyList<RelayerExit>> GetExitsAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The exits listed, each read on its own: an entry that does not parse (a null flag, a negative index) is left
+    /// out and counted, so that one bad entry does not keep every other exit from being signed.
+    /// </summary>
+    public async Task<(IReadOnlyList<RelayerExit?> Exits, int Malformed)> GetExitsAsync(CancellationToken cancellationToken)
     {
-        var response = await http.GetFromJsonAsync<RelayerExits>("exits", Json, cancellationToken);
-        return response?.Exits ?? throw new JsonException("GET /exits returned no exits list");
+        using var document = await http.GetFromJsonAsync<JsonDocument>("exits", Json, cancellationToken);
+        if (document is null || document.RootElement.ValueKind != JsonValueKind.Object
+            || !document.RootElement.TryGetProperty("exits", out var list) || list.ValueKind != JsonValueKind.Array)
+            throw new JsonException("GET /exits returned no exits list");
+        var exits = new List<RelayerExit?>(list.GetArrayLength());
+        var malformed = 0;
+        foreach (var entry in list.EnumerateArray())
+        {
+            try
+            {
+                exits.Add(entry.Deserialize<RelayerExit>(Json));
+            }
+            catch (Exception e) when (e is JsonException or InvalidOperationException)
+            {
+                malformed++;
+            }
+        }
+        return (exits, malformed);
     }
 
     public Task SubmitAsync(ExitSignatureRequest request, CancellationToken cancellationToken) =>
@@ -68,8 +88,6 @@ internal sealed class RelayerClient(HttpClient http, IOptions<SidecarOptions> op
 }
 
 internal sealed record RelayerInfo(string? Network);
-
-internal sealed record RelayerExits(IReadOnlyList<RelayerExit>? Exits);
 
 internal sealed record RelayerExit(
     string? PublicKey,

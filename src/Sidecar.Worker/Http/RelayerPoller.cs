@@ -24,6 +24,8 @@ internal sealed partial class RelayerPoller(
     private string? _reportedNetwork;
     private DateTimeOffset? _announcedAt;
     private bool _relayerTakesNoAnnouncements;
+    private string? _announcementFailureReported;
+    private int _malformedReported;
     private readonly Dictionary<ulong, string> _refusalsReported = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -56,10 +58,26 @@ internal sealed partial class RelayerPoller(
             return;
         }
         _reportedNetwork = null;
-        await AnnounceWhenDueAsync(cancellationToken);
+        // An announcement that fails (a relayer that wants a token for it, a 5xx) does not keep the shares back: our
+        // relayer may know the clusters already (from its files, or an earlier announcement), and the public one
+        // needs none. It is tried again on the next poll.
+        try
+        {
+            await AnnounceWhenDueAsync(cancellationToken);
+            _announcementFailureReported = null;
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            if (_announcementFailureReported != e.Message) AnnouncementFailed(logger, e.GetType().Name, e.Message);
+            _announcementFailureReported = e.Message;
+        }
 
+        var (exits, malformed) = await client.GetExitsAsync(cancellationToken);
+        // Said when the number changes, not on every poll of the same list.
+        if (malformed != _malformedReported && malformed > 0) MalformedEntries(logger, malformed);
+        _malformedReported = malformed;
         var byShareIndex = new SortedDictionary<ulong, List<ExitSignatureItem>>();
-        foreach (var exit in await client.GetExitsAsync(cancellationToken))
+        foreach (var exit in exits)
         {
             // An entry without its index cannot be signed: the signature binds the index.
             if (exit is null || exit.IsExitSignatureReady || exit.ValidatorIndex is not { } index
@@ -74,6 +92,8 @@ internal sealed partial class RelayerPoller(
         }
 
         var posted = 0;
+        Exception? failed = null;
+        var failedChunks = 0;
         foreach (var (shareIndex, items) in byShareIndex)
         {
             foreach (var chunk in items.Chunk(SharesPerRequest))
@@ -85,24 +105,35 @@ internal sealed partial class RelayerPoller(
                 catch (HttpRequestException e) when (IsRefusal(e))
                 {
                     // The relayer judged some of these shares and refused them (it takes the others): the rest of the
-                    // chunks and share indexes still go out; a transport failure or 5xx fails the poll instead.
-                    // Logged when the answer changes, not on every poll that posts the same refused share again.
+                    // chunks and share indexes still go out. Logged when the answer changes, not on every poll that
+                    // posts the same refused share again.
                     if (!_refusalsReported.TryGetValue(shareIndex, out var last) || last != e.Message) SharesRefused(logger, shareIndex, e.Message);
                     _refusalsReported[shareIndex] = e.Message;
+                    continue;
+                }
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // A 503, a 5xx or a timeout for this chunk: the chunks after it still go out (the list comes in the
+                    // same order every poll, so one that keeps failing would otherwise starve all of them), and the
+                    // poll counts as failed once it is done.
+                    failed ??= e;
+                    failedChunks++;
                     continue;
                 }
                 posted += chunk.Length;
                 metrics.Submitted(chunk.Length);
             }
         }
-        metrics.Polled("ok");
         if (posted > 0) Posted(logger, posted, byShareIndex.Count);
+        if (failed is not null)
+            throw new HttpRequestException($"{failedChunks} posts of exit-signature shares failed, the others went out; the first: {failed.Message}", failed);
+        metrics.Polled("ok");
     }
 
     private async Task AnnounceWhenDueAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        if (_relayerTakesNoAnnouncements || now - _announcedAt < options.Value.AnnounceInterval) return;
+        if (now - _announcedAt < options.Value.AnnounceInterval) return;
         foreach (var announcement in KeySharesAnnouncer.Build(keys.Ring, options.Value.Id, signer.Network.Name))
         {
             var request = new KeySharesRequest(announcement.SidecarId, announcement.Validators.Select(v => new KeySharesValidator(
@@ -112,10 +143,14 @@ internal sealed partial class RelayerPoller(
             {
                 if (!await client.AnnounceKeySharesAsync(request, cancellationToken))
                 {
+                    // No such endpoint (the public StakeWise relayer), or a proxy that said so while the relayer was
+                    // being replaced: asked again at the next interval, not never again.
+                    if (!_relayerTakesNoAnnouncements) NoAnnouncements(logger);
                     _relayerTakesNoAnnouncements = true;
-                    NoAnnouncements(logger);
+                    _announcedAt = now;
                     return;
                 }
+                _relayerTakesNoAnnouncements = false;
             }
             catch (HttpRequestException e) when (IsRefusal(e))
             {
@@ -142,7 +177,13 @@ internal sealed partial class RelayerPoller(
     [LoggerMessage(Level = LogLevel.Information, Message = "Key shares of {Validators} validators announced to the relayer")]
     private static partial void Announced(ILogger logger, int validators);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "The relayer has no POST /key-shares (the public StakeWise relayer): shares are sent without announcing the clusters")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The relayer listed {Count} exits that do not parse (a null flag, a negative index): they are skipped, the others signed")]
+    private static partial void MalformedEntries(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Announcing key shares to the relayer failed ({Type}: {Reason}); the shares are posted all the same, and the announcement is tried again on the next poll")]
+    private static partial void AnnouncementFailed(ILogger logger, string type, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The relayer has no POST /key-shares (the public StakeWise relayer): shares are sent without announcing the clusters, and the endpoint is tried again at the next announcement interval")]
     private static partial void NoAnnouncements(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Posted {Shares} exit-signature shares for {ShareIndexes} share indexes")]
