@@ -124,6 +124,26 @@ public sealed class BusIntegrationTests : IAsyncLifetime
         Assert.Contains("sidecar-node-2-exit-requested", names);
     }
 
+    /// <summary>
+    /// A request whose list is missing, and one with a null entry beside a held validator (a broken publisher): the
+    /// sidecar signs what it can instead of failing the message and the validators in it.
+    /// </summary>
+    [Fact]
+    public async Task A_request_with_no_list_or_a_null_entry_signs_what_it_can()
+    {
+        await StartSidecarAsync(0);
+        var probe = _sidecars[0].Probe;
+
+        var broken = Request("hoodi", (_cluster.Validators[0], 8));
+        await _testBus!.Publish(broken with { Validators = null! });
+        await _testBus.Publish(broken with { BatchId = Guid.NewGuid(), Validators = [null!, new RequestedExit(_cluster.Validators[0], 8)] });
+
+        await Eventually.HoldsAsync(() => _shares.Any(s => s.ValidatorPublicKey == _cluster.Validators[0] && s.ValidatorIndex == 8), "the held validator's share");
+        var share = Assert.Single(_shares);
+        Assert.Equal((1UL, "node-0"), (share.ShareIndex, share.SidecarId));
+        Assert.Equal(1, probe["sidecar_exit_shares_signed_total"]);
+    }
+
     private async Task StartSidecarAsync(int node)
     {
         var settings = _cluster.Settings($"node-{node}", "hoodi", node);

@@ -18,14 +18,17 @@ internal sealed partial class ExitRequestedConsumer(
     public async Task Consume(ConsumeContext<ExitRequested> context)
     {
         var request = context.Message;
+        // A list the publisher left out, or null entries in it, are nothing to sign, not a reason to fail the message
+        // and lose the validators beside them.
+        IReadOnlyList<RequestedExit> validators = request.Validators is { } listed ? [.. listed.Where(v => v is not null)] : [];
         if (!signer.IsOwnNetwork(request.Network))
         {
-            metrics.IgnoredOtherNetwork(request.Validators.Count);
+            metrics.IgnoredOtherNetwork(validators.Count);
             OtherNetwork(logger, request.BatchId, request.Network, signer.Network.Name);
             return;
         }
         var shares = new List<ShareSubmitted>();
-        foreach (var exit in request.Validators)
+        foreach (var exit in validators)
         {
             foreach (var signature in signer.Sign(exit.PublicKey, exit.ValidatorIndex))
                 shares.Add(new ShareSubmitted
@@ -41,7 +44,7 @@ internal sealed partial class ExitRequestedConsumer(
         if (shares.Count == 0) return;
         await context.PublishBatch(shares, context.CancellationToken);
         metrics.Submitted(shares.Count);
-        Signed(logger, request.BatchId, shares.Count, request.Validators.Count);
+        Signed(logger, request.BatchId, shares.Count, validators.Count);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Exit request {BatchId} is for network {Requested}; this sidecar signs for {Own} only")]
