@@ -1,5 +1,6 @@
 using DvtBus.Contracts;
 using DvtBus.Relayer.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace DvtBus.Relayer.Tests;
@@ -11,6 +12,46 @@ public sealed class ShortLivedExits : RelayerEnvironment
         ["Exits:Lifetime"] = "00:00:02",
         ["Timeouts:SweepInterval"] = "00:00:00.200",
     };
+}
+
+/// <summary>Exits that live long enough for a test to set up their shares before the lifetime ends.</summary>
+public sealed class EightSecondExits : RelayerEnvironment
+{
+    protected override Dictionary<string, string?> ExtraSettings() => new()
+    {
+        ["Exits:Lifetime"] = "00:00:08",
+        ["Timeouts:SweepInterval"] = "00:00:00.200",
+    };
+}
+
+public sealed class LostReleaseTests(EightSecondExits env) : IClassFixture<EightSecondExits>
+{
+    /// <summary>
+    /// The cluster's announcement was stored but the release of the shares waiting for it was lost (a crash between the
+    /// two), and no sidecar announced again: when the exit's lifetime ends, the waiting shares are taken, not refused
+    /// as unknown, and they complete it.
+    /// </summary>
+    [Fact]
+    public async Task Shares_waiting_for_a_stored_announcement_complete_the_exit_at_its_lifetime_end()
+    {
+        var cluster = new TestCluster();
+        const ulong index = 9400;
+        await env.Bus.Publish(TestCluster.Request((cluster, index)));
+        foreach (var share in cluster.Shares.Take(cluster.Threshold)) await env.Bus.Publish(cluster.Share(share.Id, index));
+        await RelayerEnvironment.WaitUntilAsync(async () => await env.QueryScalarAsync<long>(
+            "SELECT count(*) FROM relayer.pending_shares WHERE public_key = @key", new { key = cluster.PublicKey.ToArray() }) == cluster.Threshold,
+            "the shares waiting for the announcement");
+
+        var store = env.Relayer.Services.GetRequiredService<Clusters.ClusterStore>();
+        await store.AnnounceAsync("mainnet", Clusters.Cluster.From(cluster.Announced(1)), "node-1", CancellationToken.None);
+
+        var id = ExitId.For("mainnet", cluster.PublicKey, index);
+        var ready = await env.Recorder.WaitForAsync<SignatureReady>(r => r.ExitId == id, "the exit completed at its lifetime end", seconds: 60);
+        Assert.Equal(index, ready.ValidatorIndex);
+        Assert.DoesNotContain(env.Recorder.Of<ExitExpired>(), e => e.ExitId == id);
+        Assert.DoesNotContain(env.Recorder.Of<ShareRejected>(), r => r.ValidatorPublicKey == cluster.PublicKey);
+        Assert.Equal("ready", await env.QueryScalarAsync<string>("SELECT state FROM relayer.exits WHERE id = @id", new { id }));
+    }
 }
 
 public sealed class ExpiryTests(ShortLivedExits env) : IClassFixture<ShortLivedExits>

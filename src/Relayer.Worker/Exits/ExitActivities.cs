@@ -90,6 +90,11 @@ internal sealed partial class ExpireExitActivity(ShareIntake intake, RelayerMetr
     {
         var (saga, ct) = (context.Saga, context.CancellationToken);
         var tx = context.GetPayload<SagaTransaction>();
+        // Shares may still wait for an announcement that was stored but whose release was lost (a crash between the
+        // two, with no sidecar announcing again): with the cluster known they are taken now, and may complete the exit.
+        foreach (var (share, result) in await intake.ReleasePendingAsync(tx, saga, superseded: false, ct))
+            await intake.ReportAsync(share, result, context, respond: false, ct);
+        if (saga.ReadyAt is not null) return;
         var (accepted, threshold) = await tx.Connection.QuerySingleAsync<(long, int)>(new CommandDefinition(
             """
             SELECT (SELECT count(*) FROM relayer.shares WHERE exit_id = @id),

@@ -63,7 +63,7 @@ public sealed class ExitStateMachine : MassTransitStateMachine<ExitSaga>
         During(Collecting,
             When(LifetimeElapsed, c => EndsCurrentLifetime(c.Saga, c.Message))
                 .Activity(x => x.OfType<ExpireExitActivity>())
-                .TransitionTo(Expired),
+                .IfElse(c => c.Saga.ReadyAt is not null, ready => ready.TransitionTo(Ready), expired => expired.TransitionTo(Expired)),
             // A copy from an earlier lifetime of a re-opened exit.
             Ignore(LifetimeElapsed, c => !EndsCurrentLifetime(c.Saga, c.Message)));
         // The sweep may publish a timeout twice, and one already cancelled may be in flight.
