@@ -70,6 +70,25 @@ public static class BlsThreshold
     }
 
     /// <summary>
+    /// The first window of <paramref name="threshold"/> consecutive public shares (by id) that does not interpolate
+    /// to <paramref name="key"/>, or null when every one does. Neighbouring windows share t - 1 points, so two that
+    /// both give the key lie on one polynomial of degree t - 1: the n - t + 1 windows prove every share consistent with
+    /// the key. The shares must be valid G1 points with distinct non-zero ids and threshold at most their count.
+    /// </summary>
+    public static IReadOnlyList<IndexedPublicKey>? InconsistentWindow(BlsPublicKey key, int threshold, IReadOnlyList<IndexedPublicKey> shares)
+    {
+        ArgumentNullException.ThrowIfNull(shares);
+        if (threshold < 1 || threshold > shares.Count) throw new ArgumentOutOfRangeException(nameof(threshold));
+        var ordered = shares.OrderBy(s => s.Id).ToArray();
+        for (var start = 0; start + threshold <= ordered.Length; start++)
+        {
+            var window = ordered[start..(start + threshold)];
+            if (RecoverPublicKey(window) != key) return window;
+        }
+        return null;
+    }
+
+    /// <summary>
     /// Re-shares a full signature S of message under PK into count shards for oracles without the secret key
     /// (PROTOCOL.md): with random r_1..r_{t-1} and H = hash_to_G2(message), sigma_x = S + sum x^k r_k H and
     /// pk_x = PK + sum x^k r_k G1 for x = 1..count. Throws ArgumentException unless S verifies under PK.

@@ -83,6 +83,40 @@ public sealed class StartupFailureTests : IDisposable
         Assert.Contains("wrong password", line);
     }
 
+    /// <summary>
+    /// A keyshares file whose public shares are not all the validator's (operator 11's replaced by another valid point): the
+    /// operator's own share still matches its public share, but the cluster is not the key's, so the daemon refuses it.
+    /// </summary>
+    [Fact]
+    [Trait("Category", "Vectors")]
+    public async Task Public_shares_that_do_not_interpolate_to_the_validator_key_stop_the_daemon()
+    {
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(SsvFixtures.Ceremony("13_operators_1_validator", "keyshares.json")))!;
+        var payload = json["shares"]![0]!["payload"]!;
+        var data = Convert.FromHexString(payload["sharesData"]!.GetValue<string>()[2..]);
+        const int signature = 96, publicKey = 48;
+        Convert.FromHexString(payload["publicKey"]!.GetValue<string>()[2..]).CopyTo(data.AsSpan(signature, publicKey));
+        payload["sharesData"] = "0x" + Convert.ToHexStringLower(data);
+        var file = Path.Combine(Path.GetTempPath(), $"keyshares-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, json.ToJsonString());
+        try
+        {
+            var settings = SidecarSettings.Base("ssv-foreign-public-shares", "mainnet");
+            SidecarSettings.AddSsvOperator(settings, 0, 113, SsvFixtures.KeyFile(113), SsvFixtures.PasswordFile(113), file);
+
+            var run = await RunAsync(settings);
+
+            Assert.NotEqual(0, run.ExitCode);
+            var line = Assert.Single(run.StderrLines);
+            Assert.Contains("SSV operator 113", line);
+            Assert.Contains("do not interpolate to the validator key", line);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     private sealed record Run(int ExitCode, string Stdout, string Stderr)
     {
         public string[] StderrLines => Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);

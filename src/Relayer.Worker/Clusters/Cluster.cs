@@ -32,22 +32,7 @@ internal sealed record Cluster(BlsPublicKey ValidatorPublicKey, int Threshold, I
         if (v.HeldShareIndexes.FirstOrDefault(i => shares.All(s => s.ShareIndex != i)) is var held and > 0)
             return $"held share index {held} has no public share";
 
-        foreach (var subset in Subsets(shares, v.Threshold))
-        {
-            var recovered = BlsThreshold.RecoverPublicKey(subset.Select(s => new IndexedPublicKey(s.ShareIndex, s.PublicKey)).ToList());
-            if (recovered != v.ValidatorPublicKey)
-                return $"public shares {string.Join(",", subset.Select(s => s.ShareIndex))} do not interpolate to the validator key";
-        }
-        return null;
-    }
-
-    // Windows of t consecutive shares, each overlapping the next in t - 1: two neighbours that both
-    // interpolate to the key agree on t points of a degree t - 1 polynomial, hence are the same
-    // polynomial, so n - t + 1 windows prove every share consistent with the key.
-    private static IEnumerable<IReadOnlyList<IndexedPublicShare>> Subsets(IReadOnlyList<IndexedPublicShare> shares, int t)
-    {
-        var ordered = shares.OrderBy(s => s.ShareIndex).ToList();
-        for (var start = 0; start + t <= ordered.Count; start++)
-            yield return ordered.GetRange(start, t);
+        return BlsThreshold.InconsistentWindow(v.ValidatorPublicKey, v.Threshold, shares.Select(s => new IndexedPublicKey(s.ShareIndex, s.PublicKey)).ToList())
+            is { } window ? $"public shares {string.Join(",", window.Select(s => s.Id))} do not interpolate to the validator key" : null;
     }
 }

@@ -70,6 +70,13 @@ internal sealed class KeyRing : IDisposable
     {
         if (!_validators.TryGetValue(validator, out var held))
         {
+            // A file whose public shares are not the validator's (a keyshares file put together wrongly) would have
+            // this node announce, and sign for, a cluster that is not the key's: refused before anything is signed.
+            if (PublicSharesProblem(validator, threshold, publicShares) is { } problem)
+            {
+                share.Dispose();
+                throw new KeyLoadException($"{source}: validator {validator}: {problem}");
+            }
             held = new HeldValidator(validator, threshold, publicShares, source);
             _validators.Add(validator, held);
         }
@@ -82,6 +89,21 @@ internal sealed class KeyRing : IDisposable
         {
             share.Dispose();
             throw new KeyLoadException($"{source}: share index {shareIndex} of validator {validator} is configured twice");
+        }
+    }
+
+    private static string? PublicSharesProblem(BlsPublicKey validator, int threshold, IReadOnlyList<IndexedPublicKey> publicShares)
+    {
+        if (threshold < 1 || threshold > publicShares.Count) return $"threshold {threshold} is not between 1 and its {publicShares.Count} public shares";
+        try
+        {
+            return BlsThreshold.InconsistentWindow(validator, threshold, publicShares) is { } window
+                ? $"public shares {string.Join(",", window.Select(s => s.Id))} do not interpolate to the validator key"
+                : null;
+        }
+        catch (ArgumentException e)
+        {
+            return e.Message;
         }
     }
 
