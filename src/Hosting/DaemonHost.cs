@@ -91,7 +91,7 @@ public static class DaemonHost
             await Console.Error.WriteLineAsync($"{daemon}: configuration error: {string.Join("; ", failures)}");
             return ConfigurationError;
         }
-        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException or TimeoutException)
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException or TimeoutException or MassTransit.ConnectionException)
         {
             await Console.Error.WriteLineAsync($"{daemon}: failed to start: {FirstLine(e)}");
             return 1;
@@ -109,7 +109,8 @@ public static class DaemonHost
 
     private static string FirstLine(Exception e)
     {
-        var message = e.InnerException is { } inner && e is not InvalidOperationException ? inner.Message : e.Message;
+        // The broker's own exception names the broker it could not reach; its inner one only says none was reachable.
+        var message = e.InnerException is { } inner && e is not (InvalidOperationException or MassTransit.ConnectionException) ? inner.Message : e.Message;
         var newline = message.IndexOfAny(['\r', '\n']);
         return newline < 0 ? message : message[..newline];
     }

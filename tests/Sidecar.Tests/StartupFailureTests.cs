@@ -117,6 +117,18 @@ public sealed class StartupFailureTests : IDisposable
         }
     }
 
+    /// <summary>Good keys but no broker where the settings say: one line naming the broker, not a stack trace.</summary>
+    [Fact]
+    public async Task An_unreachable_broker_stops_the_daemon_with_one_line()
+    {
+        var run = await RunAsync(_cluster.Settings("no-broker", "hoodi", 0));
+
+        Assert.NotEqual(0, run.ExitCode);
+        var line = Assert.Single(run.StderrLines);
+        Assert.StartsWith("sidecar: failed to start: ", line);
+        Assert.Contains("127.0.0.1", line);
+    }
+
     private sealed record Run(int ExitCode, string Stdout, string Stderr)
     {
         public string[] StderrLines => Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
