@@ -31,6 +31,7 @@ public static class RelayerRegistration
         AddOptions<ExitOptions, ExitOptionsValidator>(builder, ExitOptions.Section);
         AddOptions<ApiOptions, ApiOptionsValidator>(builder, ApiOptions.Section);
         AddOptions<ClusterFileOptions, ClusterFileOptionsValidator>(builder, ClusterFileOptions.Section);
+        AddOptions<ChainOptions, ChainOptionsValidator>(builder, ChainOptions.Section);
         services.AddSingleton(sp => Networks.Resolve(sp.GetRequiredService<IOptions<NetworkOptions>>().Value));
         services.AddSingleton<RelayerMetrics>();
         services.AddSingleton<OracleResharing>();
@@ -50,10 +51,7 @@ public static class RelayerRegistration
         // Decided here, from the settings as given: a bad one registers nothing, and the check before start names it
         // with every other bad setting instead of failing alone while the chain's services are built.
         var chain = builder.Configuration.GetSection(ChainOptions.Section).Get<ChainOptions>();
-        var chainValidator = new ChainOptionsValidator();
-        services.AddSingleton<IValidateOptions<ChainOptions>>(chainValidator);
-        services.AddOptions<ChainOptions>().Bind(builder.Configuration.GetSection(ChainOptions.Section)).ValidateOnStart();
-        if (chain is { Configured: true } && chainValidator.Validate(null, chain).Succeeded) AddChain(services, chain);
+        if (chain is { Configured: true } && new ChainOptionsValidator().Validate(null, chain).Succeeded) AddChain(services, chain);
         return builder;
     }
 
