@@ -52,46 +52,16 @@ internal sealed class SubmitRegistrationConsumer(
         var validators = await batches.ValidatorsAsync(batchId, ct);
 
         var attempts = await _sender.AttemptsAsync(batchId, ct);
-        if (await MinedAsync(await transactions.RecordedAsync(batchId, ct), ct) is { } mined)
-        {
-            await ConfirmAsync(context, mined, ct);
-            return;
-        }
+        if (await ConfirmIfMinedAsync(context, batchId, ct)) return;
         if (await outcome.DepositedAsync(validators, ct) is { } deposited)
         {
             // One of ours may have been recorded and mined since the first look (another delivery of this
             // command, running at the same time): read the records again, not the list from before.
-            if (await MinedAsync(await transactions.RecordedAsync(batchId, ct), ct) is { } late)
-            {
-                await ConfirmAsync(context, late, ct);
-                return;
-            }
+            if (await ConfirmIfMinedAsync(context, batchId, ct)) return;
             await context.Publish(new RegistrationFailed { BatchId = batchId, Stage = "transaction", Reason = deposited }, ct);
             return;
         }
-        if (attempts.Count > 0)
-        {
-            var watched = attempts.ToList();
-            if (ended)
-            {
-                // An ended batch only watches what a node may hold. An attempt recorded but never sent (the delivery
-                // died between the two) is given up: sending it now would register the validators of a batch that
-                // has failed, whose saga no longer listens.
-                var sent = (await transactions.SentAsync(batchId, ct)).ToHashSet();
-                foreach (var unsent in watched.Where(a => !sent.Contains(a.Hash))) await transactions.RefusedAsync(unsent, ct);
-                watched.RemoveAll(a => !sent.Contains(a.Hash));
-                if (watched.Count == 0)
-                {
-                    logger.LogWarning("Batch {BatchId} has ended and its recorded transaction was never sent: it is given up, nothing is sent", batchId);
-                    return;
-                }
-            }
-            // A repeat while the batch's transaction is in flight (or recorded and never sent): the same bytes again, then wait or replace.
-            await _sender.BroadcastAsync(watched[^1], ct);
-            await AnnounceAsync(watched[^1], ct);
-            await WaitOrReplaceAsync(context, watched, ended, holdUntil, ct);
-            return;
-        }
+        if (await FollowLiveAsync(context, attempts, batchId, ended, holdUntil, ct)) return;
         if (ended)
         {
             logger.LogWarning("Batch {BatchId} has ended and has no transaction in flight: no registration is sent for it", batchId);
@@ -144,18 +114,43 @@ internal sealed class SubmitRegistrationConsumer(
     /// confirmed; in flight, it is sent again and waited for (or replaced), as a repeat does. False when there is none.
     /// </summary>
     private async Task<bool> FollowRecordedAsync(
-        ConsumeContext<SubmitRegistration> context, Guid batchId, bool ended, DateTime holdUntil, CancellationToken ct)
+        ConsumeContext<SubmitRegistration> context, Guid batchId, bool ended, DateTime holdUntil, CancellationToken ct) =>
+        await ConfirmIfMinedAsync(context, batchId, ct)
+        || await FollowLiveAsync(context, await _sender.AttemptsAsync(batchId, ct), batchId, ended, holdUntil, ct);
+
+    /// <summary>Confirms the batch's recorded transaction that is mined, if one is (abandoned ones too); false when none is.</summary>
+    private async Task<bool> ConfirmIfMinedAsync(ConsumeContext context, Guid batchId, CancellationToken ct)
     {
-        if (await MinedAsync(await transactions.RecordedAsync(batchId, ct), ct) is { } mined)
+        if (await MinedAsync(await transactions.RecordedAsync(batchId, ct), ct) is not { } mined) return false;
+        await ConfirmAsync(context, mined, ct);
+        return true;
+    }
+
+    /// <summary>
+    /// A repeat while the batch's transaction is in flight (or recorded and never sent): the same bytes again, then
+    /// wait or replace. An ended batch only watches what a node may hold: an attempt recorded but never sent (the
+    /// delivery died between the two) is given up, since sending it now would register the validators of a batch that
+    /// has failed, whose saga no longer listens. False when there is no live attempt.
+    /// </summary>
+    private async Task<bool> FollowLiveAsync(
+        ConsumeContext<SubmitRegistration> context, IReadOnlyList<RegistrationAttempt> attempts, Guid batchId, bool ended, DateTime holdUntil, CancellationToken ct)
+    {
+        if (attempts.Count == 0) return false;
+        var watched = attempts.ToList();
+        if (ended)
         {
-            await ConfirmAsync(context, mined, ct);
-            return true;
+            var sent = (await transactions.SentAsync(batchId, ct)).ToHashSet();
+            foreach (var unsent in watched.Where(a => !sent.Contains(a.Hash))) await transactions.RefusedAsync(unsent, ct);
+            watched.RemoveAll(a => !sent.Contains(a.Hash));
+            if (watched.Count == 0)
+            {
+                logger.LogWarning("Batch {BatchId} has ended and its recorded transaction was never sent: it is given up, nothing is sent", batchId);
+                return true;
+            }
         }
-        var live = await _sender.AttemptsAsync(batchId, ct);
-        if (live.Count == 0) return false;
-        await _sender.BroadcastAsync(live[^1], ct);
-        await AnnounceAsync(live[^1], ct);
-        await WaitOrReplaceAsync(context, live.ToList(), ended, holdUntil, ct);
+        await _sender.BroadcastAsync(watched[^1], ct);
+        await AnnounceAsync(watched[^1], ct);
+        await WaitOrReplaceAsync(context, watched, ended, holdUntil, ct);
         return true;
     }
 
