@@ -38,6 +38,9 @@ public static class DaemonHost
             });
         builder.Services.AddHealthChecks().AddCheck("process", () => HealthCheckResult.Healthy(), tags: [HealthTags.Live]);
         builder.Services.AddSingleton(new PrometheusMetrics(MeterName(daemon)));
+        // Before every other hosted service, the web host's own included (the builder registered that already), so
+        // that it is built first: see SettingsCheck.
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService, SettingsCheck>());
         builder.Services.AddHostedService<SystemdNotifier>();
         // systemd's TimeoutStopSec (units: 45 s) > host shutdown (30 s) > bus stop (20 s): in-flight work drains.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
@@ -77,8 +80,8 @@ public static class DaemonHost
         app.Lifetime.ApplicationStarted.Register(() => background = app.Services.GetServices<IHostedService>().OfType<BackgroundService>().ToList());
         try
         {
-            // Every setting first: the host builds its hosted services (and the bus, and what they read) before it
-            // validates, so the first of them to read a bad section would hide the bad settings of all the others.
+            // What SettingsCheck does as the host starts, done before it: a daemon with bad settings says so in its one
+            // line without the host logging its failure to start, stack trace and all, first.
             app.Services.GetService<IStartupValidator>()?.Validate();
             await app.RunAsync();
             if (background.FirstOrDefault(s => s.ExecuteTask is { IsFaulted: true }) is not { } failed) return 0;

@@ -36,7 +36,7 @@ public static class OperatorRegistration
             new ChainSetting(OperatorOptions.Section, typeof(OperatorOptions), Options(sp).RpcUrl, "Operator:Network"),
             sp.GetRequiredService<ILogger<ChainCheck>>()));
         services.AddHostedService(sp => new DepositScanner(
-            sp.GetRequiredService<DepositIndex>, Options(sp).ScanInterval, sp.GetRequiredService<ILogger<DepositScanner>>()));
+            sp.GetRequiredService<DepositIndex>(), Options(sp).ScanInterval, sp.GetRequiredService<ILogger<DepositScanner>>()));
         services.AddSingleton(sp => new DepositFolder(Options(sp).Folder));
         services.AddSingleton(sp => new DepositIntake(
             sp.GetRequiredService<DepositFolder>(), sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<Network>(),

@@ -65,12 +65,12 @@ public static class RelayerRegistration
         services.AddSingleton(sp => new DepositIndex(
             sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<EthRpcClient>(), sp.GetRequiredService<Network>(),
             RelayerHost.Daemon, chain.DepositStartBlock, chain.LogChunkSize));
-        services.AddHostedService(sp => new StartTimeHostedService<ChainCheck>(() => new ChainCheck(
+        services.AddHostedService(sp => new ChainCheck(
             sp.GetRequiredService<EthRpcClient>(), sp.GetRequiredService<Network>(),
             new ChainSetting(ChainOptions.Section, typeof(ChainOptions), chain.RpcUrl!, NetworkOptions.SectionName),
-            sp.GetRequiredService<ILogger<ChainCheck>>())));
+            sp.GetRequiredService<ILogger<ChainCheck>>()));
         services.AddHostedService(sp => new DepositScanner(
-            sp.GetRequiredService<DepositIndex>, chain.ScanInterval, sp.GetRequiredService<ILogger<DepositScanner>>()));
+            sp.GetRequiredService<DepositIndex>(), chain.ScanInterval, sp.GetRequiredService<ILogger<DepositScanner>>()));
         services.AddSingleton(sp => new IndexPrediction(sp.GetRequiredService<DepositIndex>(), chain.MaxStaleness));
     }
 

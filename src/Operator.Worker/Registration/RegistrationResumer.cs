@@ -31,7 +31,6 @@ internal sealed partial class RegistrationResumer(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Read when the service runs: the settings are checked as the host starts, after its services are built.
         var settings = options.Value;
         using var timer = new PeriodicTimer(settings.ScanInterval);
         // At start-up the orphans of the last run are announced whatever their age.
