@@ -480,5 +480,17 @@ internal readonly struct Fp : IField<Fp>
         return limbs;
     }
 
+    /// <summary>A uniformly random non-zero element (rejection sampling on 381-bit strings), for blinding.</summary>
+    public static Fp RandomNonZero()
+    {
+        Span<byte> buf = stackalloc byte[48];
+        while (true)
+        {
+            System.Security.Cryptography.RandomNumberGenerator.Fill(buf);
+            buf[0] &= 0x1f;
+            if (TryFromBytes(buf, out var v) && !v.IsZero) return v;
+        }
+    }
+
     public override string ToString() => "0x" + ToBigInteger().ToString("x");
 }

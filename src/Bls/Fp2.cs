@@ -153,5 +153,8 @@ internal readonly struct Fp2 : IField<Fp2>
 
     internal static Fp2 FromHex(string c0, string c1) => new(Fp.FromHex(c0), Fp.FromHex(c1));
 
+    /// <summary>A uniformly random non-zero element, for blinding.</summary>
+    public static Fp2 RandomNonZero() => new(Fp.RandomNonZero(), Fp.RandomNonZero());
+
     public override string ToString() => $"({C0}, {C1})";
 }

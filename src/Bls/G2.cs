@@ -17,6 +17,12 @@ internal static class G2
     internal static Point<Fp2> Psi(Point<Fp2> p) =>
         new(p.X.Conjugate() * PsiX, p.Y.Conjugate() * PsiY, p.Z.Conjugate());
 
+    // psi^2 (x, y) = (x PsiX conj(PsiX), y PsiY conj(PsiY)): the two norms are in Fp, and the second is -1.
+    private static readonly Fp Psi2X = PsiX.Norm;
+
+    /// <summary>psi(psi(P)) as (Psi2X X : -Y : Z): two Fp products instead of the four Fp2 products of two psi maps.</summary>
+    internal static Point<Fp2> Psi2(Point<Fp2> p) => new(p.X * Psi2X, -p.Y, p.Z);
+
     private static Point<Fp2> MulByZ(Point<Fp2> p) => p.MulPublic(G1.AbsZ).Negate();
 
     /// <summary>Scott's test (eprint 2021/1130): P is in G2 exactly when psi(P) = [z] P.</summary>
@@ -31,7 +37,7 @@ internal static class G2
     {
         var t1 = MulByZ(p);
         var t2 = Psi(p);
-        var t3 = Psi(Psi(p.Double()));
+        var t3 = Psi2(p.Double());
         t3 -= t2;
         t2 = MulByZ(t1 + t2);
         t3 += t2;
@@ -106,7 +112,7 @@ internal static class G2
         for (int i = 0; i < n; i++)
         {
             t1[i] = Psi(t0[i]).Negate();
-            t2[i] = Psi(Psi(t0[i]));
+            t2[i] = Psi2(t0[i]);
             t3[i] = Psi(t2[i]).Negate();
         }
     }

@@ -54,7 +54,13 @@ internal static class HashToCurve
         var uniform = ExpandMessageXmd(msg, dst, 256);
         var u0 = new Fp2(Fp.FromWideBytes(uniform.AsSpan(0, 64)), Fp.FromWideBytes(uniform.AsSpan(64, 64)));
         var u1 = new Fp2(Fp.FromWideBytes(uniform.AsSpan(128, 64)), Fp.FromWideBytes(uniform.AsSpan(192, 64)));
-        var q = MapToG2(u0) + MapToG2(u1);
+        // The two SSWU maps share one inversion (Montgomery's trick); a zero denominator takes the exceptional x.
+        var zu0 = G2Z * u0.Square();
+        var zu1 = G2Z * u1.Square();
+        var den0 = zu0.Square() + zu0;
+        var den1 = zu1.Square() + zu1;
+        var inverse = (den0 * den1).InvertPublic();
+        var q = MapToG2(u0, zu0, den0.IsZero ? null : inverse * den1) + MapToG2(u1, zu1, den1.IsZero ? null : inverse * den0);
         return G2.ClearCofactor(q);
     }
 
@@ -100,11 +106,20 @@ internal static class HashToCurve
     /// when g(x1) is not a square, g(x2) = (Z u^2)^3 g(x1), so the norm root of g(x2) is
     /// N(u)^3 5 sqrt(-5) times the value n with n^2 = -N(g(x1)) that the failed attempt left behind.
     /// </summary>
-    private static Point<Fp2> MapToG2(Fp2 u)
+    /// <summary>map_to_curve for one u with its own inversion (the exceptional u = 0 included).</summary>
+    internal static Point<Fp2> MapToG2(Fp2 u)
     {
         var zu2 = G2Z * u.Square();
         var den = zu2.Square() + zu2;
-        var x = den.IsZero ? G2BOverZa : G2MinusBOverA * (Fp2.One + den.InvertPublic());
+        return MapToG2(u, zu2, den.IsZero ? null : den.InvertPublic());
+    }
+
+    /// <param name="u">The field element to map.</param>
+    /// <param name="zu2">Z u^2.</param>
+    /// <param name="denominatorInverse">1 / (Z^2 u^4 + Z u^2), or null when that is zero.</param>
+    private static Point<Fp2> MapToG2(Fp2 u, Fp2 zu2, Fp2? denominatorInverse)
+    {
+        var x = denominatorInverse is { } inverse ? G2MinusBOverA * (Fp2.One + inverse) : G2BOverZa;
         var gx = (x.Square() + G2A) * x + G2B;
         Fp2 y;
         if (gx.TryNormRoot(out var n))

@@ -24,5 +24,7 @@ internal interface IField<T> where T : unmanaged, IField<T>
     T Invert();
     /// <summary>The inverse in time that depends on the value: for public values only.</summary>
     T InvertPublic();
+    /// <summary>A uniformly random non-zero element from the system's secure generator (to blind an inversion).</summary>
+    static abstract T RandomNonZero();
     bool IsZero { get; }
 }

@@ -200,4 +200,74 @@ public class PublicInversionTests
         var f = Pairing.MillerLoop([G1.Generator], [G2.Generator]);
         Assert.Equal(f.Invert(), f.Invert(publicValue: true));
     }
+
+}
+
+public class CurveShortcutTests
+{
+    private static readonly Random Rng = new(13);
+
+    private static Point<Fp2> RandomG2() => G2.Generator.MulPublic(Fr.Random());
+
+    [Fact]
+    public void Psi_squared_by_norms_is_psi_applied_twice()
+    {
+        for (int i = 0; i < 20; i++)
+        {
+            var p = RandomG2();
+            // Projective, with a Z other than one, and the identity.
+            var q = i % 2 == 0 ? p : p + G2.Generator;
+            Assert.True(G2.Psi2(q).Equals(G2.Psi(G2.Psi(q))));
+            Assert.Equal(G2.Psi(G2.Psi(q)).Z, G2.Psi2(q).Z);
+        }
+        Assert.True(G2.Psi2(Point<Fp2>.Identity).IsIdentity);
+        // The y factor PsiY conj(PsiY) is exactly -1, so Psi2 may negate instead of multiplying.
+        var y = G2.Psi(G2.Psi(G2.Generator));
+        Assert.Equal(-G2.Generator.Y, y.Y);
+    }
+
+    [Fact]
+    public void Blinded_affine_conversion_matches_the_plain_inverse()
+    {
+        for (int i = 0; i < 20; i++)
+        {
+            var p = RandomG2() + G2.Generator;
+            Assert.NotEqual(Fp2.One, p.Z);
+            Assert.True(p.TryToAffine(out var x, out var y));
+            var inverse = p.Z.Invert();
+            Assert.Equal(p.X * inverse, x);
+            Assert.Equal(p.Y * inverse, y);
+            var g = G1.Generator.MulPublic(Fr.Random()) + G1.Generator;
+            Assert.True(g.TryToAffine(out var gx, out var gy));
+            Assert.Equal(g.X * g.Z.Invert(), gx);
+            Assert.Equal(g.Y * g.Z.Invert(), gy);
+        }
+        Assert.False(Point<Fp2>.Identity.TryToAffine(out _, out _));
+        // Blinding values are non-zero and not repeated.
+        var seen = new HashSet<Fp2>();
+        for (int i = 0; i < 100; i++)
+        {
+            var r = Fp2.RandomNonZero();
+            Assert.False(r.C0.IsZero || r.C1.IsZero);
+            Assert.True(seen.Add(r));
+        }
+    }
+
+    [Fact]
+    public void Swu_maps_sharing_one_inversion_agree_with_separate_maps_and_the_exceptional_u_maps_onto_the_curve()
+    {
+        var zero = HashToCurve.MapToG2(Fp2.Zero);
+        Assert.True(zero.IsOnCurve());
+        Assert.False(zero.IsIdentity);
+        for (int i = 0; i < 10; i++)
+        {
+            var msg = new byte[16];
+            Rng.NextBytes(msg);
+            var uniform = HashToCurve.ExpandMessageXmd(msg, HashToCurve.PopDst, 256);
+            var u0 = new Fp2(Fp.FromWideBytes(uniform.AsSpan(0, 64)), Fp.FromWideBytes(uniform.AsSpan(64, 64)));
+            var u1 = new Fp2(Fp.FromWideBytes(uniform.AsSpan(128, 64)), Fp.FromWideBytes(uniform.AsSpan(192, 64)));
+            var separate = G2.ClearCofactor(HashToCurve.MapToG2(u0) + HashToCurve.MapToG2(u1));
+            Assert.True(HashToCurve.HashToG2(msg, HashToCurve.PopDst).Equals(separate));
+        }
+    }
 }
