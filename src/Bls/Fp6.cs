@@ -48,6 +48,17 @@ internal readonly struct Fp6
         return new Fp6(c0, c1, c2);
     }
 
+    /// <summary>Multiplication by b1 v + b2 v^2 (the Karatsuba product with b0 = 0: five Fp2 products).</summary>
+    internal Fp6 MulBy12(in Fp2 b1, in Fp2 b2)
+    {
+        var bb = C1 * b1;
+        var cc = C2 * b2;
+        var c0 = ((C1 + C2) * (b1 + b2) - bb - cc).MulByXi();
+        var c1 = (C0 + C1) * b1 - bb + cc.MulByXi();
+        var c2 = (C0 + C2) * b2 - cc + bb;
+        return new Fp6(c0, c1, c2);
+    }
+
     /// <summary>Multiplication by b1 v.</summary>
     internal Fp6 MulBy1(in Fp2 b1) => new((C2 * b1).MulByXi(), C0 * b1, C1 * b1);
 

@@ -38,21 +38,44 @@ internal static class Pairing
         int top = 63 - System.Numerics.BitOperations.LeadingZeroCount(bits);
         for (int b = top - 1; b >= 0; b--)
         {
-            for (int i = 0; i < pairs.Length; i++) f = DoublingStep(ref pairs[i], f);
-            if (((bits >> b) & 1) != 0)
-                for (int i = 0; i < pairs.Length; i++) f = AdditionStep(ref pairs[i], f);
+            f = Steps(pairs, f, addition: false);
+            if (((bits >> b) & 1) != 0) f = Steps(pairs, f, addition: true);
             f = f.Square();
         }
-        for (int i = 0; i < pairs.Length; i++) f = DoublingStep(ref pairs[i], f);
+        f = Steps(pairs, f, addition: false);
         // z is negative.
         return f.Conjugate();
     }
 
-    private static Fp12 Ell(in Fp12 f, in Pair p, in Fp2 c0, in Fp2 c1, in Fp2 c2) =>
-        f.MulBy014(c2, c1 * p.Px, c0 * p.Py);
+    /// <summary>
+    /// One doubling (or addition) step of every pair, their lines multiplied into f. Lines are taken two at a
+    /// time: the product of two sparse lines (6 Fp2 products) multiplied into f (17) costs less than two
+    /// sparse multiplications (13 each).
+    /// </summary>
+    private static Fp12 Steps(Span<Pair> pairs, Fp12 f, bool addition)
+    {
+        int i = 0;
+        for (; i + 1 < pairs.Length; i += 2)
+        {
+            var a = addition ? AdditionStep(ref pairs[i]) : DoublingStep(ref pairs[i]);
+            var b = addition ? AdditionStep(ref pairs[i + 1]) : DoublingStep(ref pairs[i + 1]);
+            f = f.MulByLines(a.C0, a.C1, a.C4, b.C0, b.C1, b.C4);
+        }
+        if (i < pairs.Length)
+        {
+            var a = addition ? AdditionStep(ref pairs[i]) : DoublingStep(ref pairs[i]);
+            f = f.MulBy014(a.C0, a.C1, a.C4);
+        }
+        return f;
+    }
+
+    /// <summary>A line value c0 + c1 v + c4 v w: its only non-zero slots.</summary>
+    private readonly record struct Line(Fp2 C0, Fp2 C1, Fp2 C4);
+
+    private static Line Ell(in Pair p, in Fp2 c0, in Fp2 c1, in Fp2 c2) => new(c2, c1 * p.Px, c0 * p.Py);
 
     // Jacobian doubling of R with the tangent line at R, after Costello-Lange-Naehrig (eprint 2010/354, algorithm 26).
-    private static Fp12 DoublingStep(ref Pair s, in Fp12 f)
+    private static Line DoublingStep(ref Pair s)
     {
         var tmp0 = s.Rx.Square();
         var tmp1 = s.Ry.Square();
@@ -74,11 +97,11 @@ internal static class Pairing
         tmp1 = tmp1.Double().Double();
         tmp6 -= tmp1;
         tmp0 = (s.Rz * zsquared).Double();
-        return Ell(f, s, tmp0, tmp3, tmp6);
+        return Ell(s, tmp0, tmp3, tmp6);
     }
 
     // Mixed Jacobian-affine addition R + Q with the chord line (eprint 2010/354, algorithm 27).
-    private static Fp12 AdditionStep(ref Pair s, in Fp12 f)
+    private static Line AdditionStep(ref Pair s)
     {
         var zsquared = s.Rz.Square();
         var ysquared = s.Qy.Square();
@@ -104,7 +127,7 @@ internal static class Pairing
         t10 = s.Rz.Double();
         t6 = -t6;
         t1 = t6.Double();
-        return Ell(f, s, t10, t1, t9);
+        return Ell(s, t10, t1, t9);
     }
 
     private static (Fp2, Fp2) Fp4Square(in Fp2 a, in Fp2 b)

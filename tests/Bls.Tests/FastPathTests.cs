@@ -270,4 +270,27 @@ public class CurveShortcutTests
             Assert.True(HashToCurve.HashToG2(msg, HashToCurve.PopDst).Equals(separate));
         }
     }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(5)]
+    public void Miller_loop_taking_lines_two_at_a_time_is_the_product_of_the_single_loops(int pairs)
+    {
+        var ps = new Point<Fp>[pairs];
+        var qs = new Point<Fp2>[pairs];
+        var expected = Fp12.One;
+        for (int i = 0; i < pairs; i++)
+        {
+            ps[i] = G1.Generator.MulPublic(Fr.Random());
+            qs[i] = RandomG2();
+            expected *= Pairing.MillerLoop([ps[i]], [qs[i]]);
+        }
+        Assert.True(Pairing.MillerLoop(ps, qs) == expected);
+        // A pair with an identity is skipped, whatever its position among the pairs taken two at a time.
+        ps[0] = Point<Fp>.Identity;
+        expected = Fp12.One;
+        for (int i = 1; i < pairs; i++) expected *= Pairing.MillerLoop([ps[i]], [qs[i]]);
+        Assert.True(Pairing.MillerLoop(ps, qs) == expected);
+    }
 }
