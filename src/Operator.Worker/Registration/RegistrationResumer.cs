@@ -20,14 +20,20 @@ namespace DvtBus.Operator.Registration;
 /// acceptance), but is kept rare: while the daemon runs, a batch is taken for an orphan only once it is
 /// <see cref="OperatorOptions.ResumeAfter"/> old (a younger one's acceptance may still be on its way), and
 /// an orphan is announced at most once per ResumeAfter (one whose acceptance is lost again is not announced on every pass).
+/// An orphan that stays one after being announced (its acceptance fails in the saga every time, and lands in the
+/// saga's error queue) waits twice as long before each further announcement, up to <see cref="MaximumInterval"/>,
+/// and is named in a warning from its third announcement on: it is never given up, but never floods the queues.
 /// </summary>
 internal sealed partial class RegistrationResumer(
     BatchStore batches, NpgsqlDataSource db, IBus bus, Network network, RegistrationTarget target, IOptions<OperatorOptions> options,
     ILogger<RegistrationResumer> logger)
     : BackgroundService
 {
-    /// <summary>When this process last announced each batch still orphaned.</summary>
-    private readonly Dictionary<Guid, DateTime> _announced = [];
+    /// <summary>The longest wait between two announcements of one orphan.</summary>
+    internal static readonly TimeSpan MaximumInterval = TimeSpan.FromHours(1);
+
+    /// <summary>When this process last announced each batch still orphaned, and how many times it has.</summary>
+    private readonly Dictionary<Guid, (DateTime Last, int Count)> _announced = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -67,7 +73,8 @@ internal sealed partial class RegistrationResumer(
         var orphans = open.Where(b => !started.Contains(b.BatchId)).ToList();
         foreach (var gone in _announced.Keys.Except(orphans.Select(b => b.BatchId)).ToList()) _announced.Remove(gone);
         var now = DateTime.UtcNow;
-        var due = orphans.Where(b => !_announced.TryGetValue(b.BatchId, out var last) || now - last >= resumeAfter).ToList();
+        var due = orphans.Where(b => !_announced.TryGetValue(b.BatchId, out var last) || now - last.Last >= Interval(resumeAfter, last.Count))
+            .ToList();
         foreach (var batch in due)
         {
             await bus.Publish(new DepositFileAccepted
@@ -75,10 +82,25 @@ internal sealed partial class RegistrationResumer(
                 BatchId = batch.BatchId, FileName = batch.FileName, ContentSha256 = batch.ContentSha256,
                 Network = network.Name, Vault = target.Vault, Validators = batch.Validators,
             }, ct);
-            _announced[batch.BatchId] = now;
+            int count = _announced.TryGetValue(batch.BatchId, out var last) ? last.Count + 1 : 1;
+            _announced[batch.BatchId] = (now, count);
+            if (count >= 3) StillOrphaned(logger, batch.BatchId, batch.FileName, count, Interval(resumeAfter, count));
         }
         if (due.Count > 0) Resumed(logger, due.Count, open.Count);
     }
+
+    /// <summary>The wait after an orphan's n-th announcement: ResumeAfter, doubled after each one, at most MaximumInterval.</summary>
+    internal static TimeSpan Interval(TimeSpan resumeAfter, int announcements)
+    {
+        var cap = resumeAfter > MaximumInterval ? resumeAfter : MaximumInterval;
+        var interval = resumeAfter;
+        for (int i = 1; i < announcements && interval < cap; i++) interval *= 2;
+        return interval < cap ? interval : cap;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Batch {BatchId} of {FileName} has been announced {Count} times and still has no saga: "
+        + "see the saga's error queue for why its acceptance fails; next announcement in {Wait}")]
+    private static partial void StillOrphaned(ILogger logger, Guid batchId, string fileName, int count, TimeSpan wait);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Announced {Count} of {Open} unfinished batches again: their acceptance never reached a saga")]
     private static partial void Resumed(ILogger logger, int count, int open);

@@ -1,5 +1,6 @@
 using DvtBus.Contracts;
 using DvtBus.Crypto.Deposits;
+using DvtBus.Operator.Registration;
 using DvtBus.Operator.Tests.Support;
 using MassTransit;
 using Xunit;
@@ -59,6 +60,45 @@ public sealed class RegistrationResumerTests
         await Task.Delay(TimeSpan.FromSeconds(1));
 
         Assert.Equal((await rig.Batches.OpenAsync(CancellationToken.None)).Select(b => b.BatchId).Order(), Accepted(rig).Order());
+    }
+
+    /// <summary>
+    /// A batch that stays an orphan after each announcement (here no saga runs at all) is announced again after
+    /// ResumeAfter, then after twice that, and so on: in six seconds at a one-second ResumeAfter, at about 1, 2
+    /// and 4 seconds, where a fixed interval would announce it five or six times.
+    /// </summary>
+    [Fact]
+    public async Task An_orphan_that_stays_one_is_announced_less_and_less_often()
+    {
+        await using var rig = await IntakeRig.CreateAsync(maxBatchSize: 1);
+        await using var resumer = await rig.StartResumerAsync(new Dictionary<string, string?>
+        {
+            ["ScanInterval"] = "00:00:00.100",
+            ["ResumeAfter"] = "00:00:01",
+        });
+        rig.Drop("one.json", DepositFiles.Json(IntakeRig.Network, Pool[..1]));
+
+        await rig.ScanUntilSettledAsync();
+        await Task.Delay(TimeSpan.FromSeconds(6));
+
+        var accepted = Accepted(rig);
+        Assert.Single(accepted.Distinct());
+        // The intake's own announcement and the resumer's.
+        Assert.InRange(accepted.Count - 1, 2, 3);
+    }
+
+    [Fact]
+    public void The_wait_between_announcements_doubles_up_to_an_hour()
+    {
+        var minute = TimeSpan.FromMinutes(1);
+        Assert.Equal(minute, RegistrationResumer.Interval(minute, 1));
+        Assert.Equal(2 * minute, RegistrationResumer.Interval(minute, 2));
+        Assert.Equal(4 * minute, RegistrationResumer.Interval(minute, 3));
+        Assert.Equal(32 * minute, RegistrationResumer.Interval(minute, 6));
+        Assert.Equal(TimeSpan.FromHours(1), RegistrationResumer.Interval(minute, 7));
+        Assert.Equal(TimeSpan.FromHours(1), RegistrationResumer.Interval(minute, int.MaxValue));
+        // A ResumeAfter above the cap is kept as it is.
+        Assert.Equal(TimeSpan.FromHours(2), RegistrationResumer.Interval(TimeSpan.FromHours(2), 5));
     }
 
     private static List<Guid> Accepted(IntakeRig rig) =>
