@@ -25,11 +25,23 @@ internal static class Pairing
     {
         if (ps.Length != qs.Length) throw new ArgumentException("pairing needs as many G1 as G2 points");
         Span<Pair> pairs = ps.Length <= 16 ? stackalloc Pair[ps.Length] : new Pair[ps.Length];
+        // Affine coordinates for all the points with one inversion in Fp and one in Fp2 (Montgomery's trick).
+        var pz = new Fp[ps.Length];
+        var qz = new Fp2[qs.Length];
+        for (int i = 0; i < ps.Length; i++)
+        {
+            pz[i] = ps[i].Z;
+            qz[i] = qs[i].Z;
+        }
+        InvertAllPublic<Fp>(pz);
+        InvertAllPublic<Fp2>(qz);
         int n = 0;
         for (int i = 0; i < ps.Length; i++)
         {
-            if (!ps[i].TryToAffinePublic(out var px, out var py) || !qs[i].TryToAffinePublic(out var qx, out var qy)) continue;
-            pairs[n++] = new Pair { Px = px, Py = py, Qx = qx, Qy = qy, Rx = qx, Ry = qy, Rz = Fp2.One };
+            if (ps[i].IsIdentity || qs[i].IsIdentity) continue;
+            var qx = qs[i].X * qz[i];
+            var qy = qs[i].Y * qz[i];
+            pairs[n++] = new Pair { Px = ps[i].X * pz[i], Py = ps[i].Y * pz[i], Qx = qx, Qy = qy, Rx = qx, Ry = qy, Rz = Fp2.One };
         }
         pairs = pairs[..n];
         var f = Fp12.One;
@@ -45,6 +57,26 @@ internal static class Pairing
         f = Steps(pairs, f, addition: false);
         // z is negative.
         return f.Conjugate();
+    }
+
+    /// <summary>Replaces every non-zero value by its inverse with one variable-time inversion; zeros stay zero. Public values only.</summary>
+    internal static void InvertAllPublic<F>(Span<F> values) where F : unmanaged, IField<F>
+    {
+        var prefix = new F[values.Length];
+        var running = F.One;
+        for (int i = 0; i < values.Length; i++)
+        {
+            prefix[i] = running;
+            if (!values[i].IsZero) running *= values[i];
+        }
+        var inverse = running.InvertPublic();
+        for (int i = values.Length - 1; i >= 0; i--)
+        {
+            if (values[i].IsZero) continue;
+            var value = values[i];
+            values[i] = inverse * prefix[i];
+            inverse *= value;
+        }
     }
 
     /// <summary>

@@ -293,4 +293,20 @@ public class CurveShortcutTests
         for (int i = 1; i < pairs; i++) expected *= Pairing.MillerLoop([ps[i]], [qs[i]]);
         Assert.True(Pairing.MillerLoop(ps, qs) == expected);
     }
+
+    [Fact]
+    public void One_inversion_for_many_values_gives_each_inverse_and_leaves_zeros()
+    {
+        var values = new Fp2[9];
+        for (int i = 0; i < values.Length; i++)
+            values[i] = i % 4 == 1 ? Fp2.Zero : new Fp2(Fp.FromUInt64((ulong)(i * 7 + 3)), Fp.FromUInt64((ulong)(i * i + 1)));
+        var inverses = values.ToArray();
+        Pairing.InvertAllPublic<Fp2>(inverses);
+        for (int i = 0; i < values.Length; i++)
+            Assert.Equal(values[i].IsZero ? Fp2.Zero : values[i].Invert(), inverses[i]);
+        var single = new[] { Fp.FromUInt64(5) };
+        Pairing.InvertAllPublic<Fp>(single);
+        Assert.Equal(Fp.FromUInt64(5).Invert(), single[0]);
+        Pairing.InvertAllPublic<Fp>(Span<Fp>.Empty);
+    }
 }
