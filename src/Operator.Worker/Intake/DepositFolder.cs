@@ -60,6 +60,30 @@ public sealed class DepositFolder
         }
     }
 
+    /// <summary>
+    /// The name <see cref="MoveInto"/> would give a file of that name in <paramref name="folder"/> now: its own,
+    /// else the first free one with the tag.
+    /// </summary>
+    public static string FreeName(string folder, string name, string tag)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var candidate = attempt == 0 ? name
+                : $"{Path.GetFileNameWithoutExtension(name)}.{tag}{(attempt > 1 ? "-" + attempt : "")}{Path.GetExtension(name)}";
+            if (!File.Exists(Path.Combine(folder, candidate))) return candidate;
+        }
+    }
+
+    /// <summary>
+    /// Moves a refused file to rejected/ under exactly <paramref name="storedName"/> (chosen, and recorded, before
+    /// the move) and writes <c>&lt;storedName&gt;.error.json</c> beside it; fails rather than replace a file.
+    /// </summary>
+    public void RejectAs(string source, string storedName, RejectionReport report)
+    {
+        File.Move(source, Path.Combine(Rejected, storedName), overwrite: false);
+        File.WriteAllText(Path.Combine(Rejected, storedName + ".error.json"), JsonSerializer.Serialize(report, ReportJson));
+    }
+
     /// <summary>Moves a refused file to rejected/ and writes <c>&lt;name&gt;.error.json</c> beside it.</summary>
     public string Reject(string source, string tag, RejectionReport report)
     {

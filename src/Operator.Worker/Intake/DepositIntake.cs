@@ -62,9 +62,12 @@ public sealed partial class DepositIntake(
             var known = await connection.QuerySingleAsync<KnownFile>(new CommandDefinition(
                 "SELECT file_name AS FileName, stored_name AS StoredName, state FROM operator.deposit_files WHERE sha256 = @sha",
                 new { sha }, cancellationToken: ct));
-            // The same file still in the inbox under the name it was recorded with means an earlier run stopped half-way.
+            // The same file still in the inbox under the name it was recorded with means an earlier run stopped half-way
+            // (a rejection is recorded and announced before the file moves, so a failure there leaves it in the inbox).
             var interrupted = known.FileName == name
-                && (known.State == Received || (known.State == Processing && !File.Exists(Path.Combine(folder.Processing, known.StoredName))));
+                && (known.State == Received
+                    || (known.State == Processing && !File.Exists(Path.Combine(folder.Processing, known.StoredName)))
+                    || (known.State == Rejected && !File.Exists(Path.Combine(folder.Rejected, known.StoredName))));
             if (!interrupted)
             {
                 await RejectAsync(path, sha, [$"duplicate of {known.FileName}"], [], recordInDatabase: false, ct);
@@ -108,7 +111,7 @@ public sealed partial class DepositIntake(
         {
             await BatchStore.InsertAsync(connection, tx, sha, batches, ct);
             await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE operator.deposit_files SET state = @state, stored_name = @storedName WHERE sha256 = @sha",
+                "UPDATE operator.deposit_files SET state = @state, stored_name = @storedName, reasons = '{}', finished_at = NULL WHERE sha256 = @sha",
                 new { sha, storedName, state = Processing }, tx, cancellationToken: ct));
             await tx.CommitAsync(ct);
         }
@@ -179,8 +182,10 @@ public sealed partial class DepositIntake(
     {
         var shaHex = Convert.ToHexStringLower(sha);
         var name = Path.GetFileName(path);
-        var storedName = folder.Reject(path, shaHex[..8], new RejectionReport(name, shaHex, fileReasons, entries));
         var reasons = fileReasons.Concat(entries.Select(e => $"entry {e.Position}{(e.PublicKey is null ? "" : $" ({e.PublicKey})")}: {e.Reason}")).ToList();
+        // Recorded and announced first, moved last: if the database or the broker fails, the file is still in the
+        // inbox and the next scan rejects it again, so neither the record nor the event is lost.
+        var storedName = DepositFolder.FreeName(folder.Rejected, name, shaHex[..8]);
         if (recordInDatabase)
         {
             await using var connection = await db.OpenConnectionAsync(ct);
@@ -189,6 +194,7 @@ public sealed partial class DepositIntake(
                 new { sha, state = Rejected, storedName, reasons = reasons.ToArray() }, cancellationToken: ct));
         }
         await publisher.Publish(new DepositFileRejected { FileName = name, ContentSha256 = shaHex, Reasons = reasons }, ct);
+        folder.RejectAs(path, storedName, new RejectionReport(name, shaHex, fileReasons, entries));
         metrics.FilesRejected.Add(1);
         FileRejected(logger, name, storedName, reasons.Count);
     }

@@ -112,6 +112,32 @@ public sealed class WatchedFolderTests
         Assert.Equal(2, rig.Harness.Published.Held<DepositFileAccepted>().Count());
     }
 
+    /// <summary>A rejection is recorded and announced before the file moves: a broker that refuses the event leaves the file for the next scan.</summary>
+    [Fact]
+    public async Task Rejection_the_broker_refused_is_recorded_announced_and_moved_on_the_next_scan()
+    {
+        await using var rig = await IntakeRig.CreateAsync(publisher: bus => new RefusesFirst<DepositFileRejected>(bus));
+        rig.Drop("b-not-json.json", "[{\"pubkey\": ");
+
+        await rig.ScanUntilSettledAsync();
+
+        Assert.Equal(["b-not-json.json"], IntakeRig.Names(rig.Folder.Inbox));
+        Assert.Empty(IntakeRig.Names(rig.Folder.Rejected));
+        Assert.Empty(rig.Harness.Published.Held<DepositFileRejected>());
+
+        await rig.ScanUntilSettledAsync();
+
+        Assert.Empty(IntakeRig.Names(rig.Folder.Inbox));
+        Assert.Equal(["b-not-json.json", "b-not-json.json.error.json"], IntakeRig.Names(rig.Folder.Rejected));
+        var rejected = Assert.Single(rig.Harness.Published.Held<DepositFileRejected>()).Context.Message;
+        Assert.Equal("b-not-json.json", rejected.FileName);
+        Assert.Contains("not valid JSON", rejected.Reasons[0]);
+        await using var connection = await rig.Db.OpenConnectionAsync();
+        var row = await connection.QuerySingleAsync<(string State, string StoredName)>(
+            "SELECT state, stored_name FROM operator.deposit_files WHERE file_name = 'b-not-json.json'");
+        Assert.Equal(("rejected", "b-not-json.json"), row);
+    }
+
     [Fact]
     public async Task Oversized_file_is_rejected_with_its_size_reason_and_kept()
     {

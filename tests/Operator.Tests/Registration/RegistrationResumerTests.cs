@@ -21,7 +21,7 @@ public sealed class RegistrationResumerTests
     [Fact]
     public async Task Batches_whose_acceptance_the_broker_refused_are_announced_without_a_restart()
     {
-        await using var rig = await IntakeRig.CreateAsync(maxBatchSize: 1, publisher: bus => new RefusesFirstAcceptance(bus));
+        await using var rig = await IntakeRig.CreateAsync(maxBatchSize: 1, publisher: bus => new RefusesFirst<DepositFileAccepted>(bus));
         await using var resumer = await rig.StartResumerAsync(new Dictionary<string, string?>
         {
             ["ScanInterval"] = "00:00:00.100",
@@ -103,42 +103,4 @@ public sealed class RegistrationResumerTests
 
     private static List<Guid> Accepted(IntakeRig rig) =>
         rig.Harness.Published.Held<DepositFileAccepted>().Select(m => m.Context.Message.BatchId).ToList();
-
-    private sealed class RefusesFirstAcceptance(IPublishEndpoint bus) : IPublishEndpoint
-    {
-        private int _refused;
-
-        public Task Publish<T>(T message, CancellationToken cancellationToken = default) where T : class =>
-            message is DepositFileAccepted && Interlocked.Exchange(ref _refused, 1) == 0
-                ? Task.FromException(new MassTransitException("the broker is unreachable"))
-                : bus.Publish(message, cancellationToken);
-
-        public Task Publish<T>(T message, IPipe<PublishContext<T>> publishPipe, CancellationToken cancellationToken = default) where T : class =>
-            bus.Publish(message, publishPipe, cancellationToken);
-
-        public Task Publish<T>(T message, IPipe<PublishContext> publishPipe, CancellationToken cancellationToken = default) where T : class =>
-            bus.Publish(message, publishPipe, cancellationToken);
-
-        public Task Publish(object message, CancellationToken cancellationToken = default) => bus.Publish(message, cancellationToken);
-
-        public Task Publish(object message, IPipe<PublishContext> publishPipe, CancellationToken cancellationToken = default) =>
-            bus.Publish(message, publishPipe, cancellationToken);
-
-        public Task Publish(object message, Type messageType, CancellationToken cancellationToken = default) =>
-            bus.Publish(message, messageType, cancellationToken);
-
-        public Task Publish(object message, Type messageType, IPipe<PublishContext> publishPipe, CancellationToken cancellationToken = default) =>
-            bus.Publish(message, messageType, publishPipe, cancellationToken);
-
-        public Task Publish<T>(object values, CancellationToken cancellationToken = default) where T : class =>
-            bus.Publish<T>(values, cancellationToken);
-
-        public Task Publish<T>(object values, IPipe<PublishContext<T>> publishPipe, CancellationToken cancellationToken = default) where T : class =>
-            bus.Publish<T>(values, publishPipe, cancellationToken);
-
-        public Task Publish<T>(object values, IPipe<PublishContext> publishPipe, CancellationToken cancellationToken = default) where T : class =>
-            bus.Publish<T>(values, publishPipe, cancellationToken);
-
-        public ConnectHandle ConnectPublishObserver(IPublishObserver observer) => bus.ConnectPublishObserver(observer);
-    }
 }
