@@ -1,6 +1,5 @@
 using DvtBus.Crypto.Consensus;
 using MassTransit;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -16,7 +15,8 @@ namespace DvtBus.Relayer.Clusters;
 /// since announcing again what is known changes nothing.
 /// </summary>
 internal sealed partial class ClusterFileLoader(
-    IServiceProvider services, IOptions<ClusterFileOptions> options, IBus bus, IHostApplicationLifetime lifetime, ILogger<ClusterFileLoader> logger)
+    Network network, ClusterAnnouncements announcements, IOptions<ClusterFileOptions> options, IBus bus, IHostApplicationLifetime lifetime,
+    ILogger<ClusterFileLoader> logger)
     : BackgroundService
 {
     internal static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(10);
@@ -30,10 +30,6 @@ internal sealed partial class ClusterFileLoader(
             await Task.Delay(Timeout.Infinite, started.Token).ContinueWith(_ => { }, TaskScheduler.Default);
         if (stoppingToken.IsCancellationRequested) return;
 
-        // Resolved only now: the host builds its hosted services before it checks the settings, and building the
-        // network there would report a bad network section alone instead of every bad setting at once.
-        var network = services.GetRequiredService<Network>();
-        var announcements = services.GetRequiredService<ClusterAnnouncements>();
         var (files, failures) = ClusterFiles.Read(options.Value, network);
         foreach (var failure in failures) Unreadable(logger, failure);
         foreach (var file in files)
