@@ -71,6 +71,10 @@ contract Vault {
         uint256 itemLength = uint8(credentials[0]) == 0x01 ? V1_VALIDATOR_LENGTH : V2_VALIDATOR_LENGTH;
         bytes calldata validators = keeperParams.validators;
         if (validators.length == 0 || validators.length % itemLength != 0) revert InvalidValidators();
+        // A StakeWise vault tells 0x01 from 0x02 entries by the length alone and refuses one both sizes divide.
+        if (validators.length % V1_VALIDATOR_LENGTH == 0 && validators.length % V2_VALIDATOR_LENGTH == 0) {
+            revert InvalidValidators();
+        }
         if (msg.sender != validatorsManager) {
             checkManagerSignature(keeperParams.validatorsRegistryRoot, validators, validatorsManagerSignature);
         }

@@ -93,6 +93,9 @@ public sealed class ContractsTests(DevnetCheckRun run) : IClassFixture<DevnetChe
     public void Rejects_validators_bytes_that_are_not_whole_items() => AssertPassed("malformed-validators");
 
     [Fact]
+    public void Rejects_validators_bytes_both_entry_sizes_divide() => AssertPassed("ambiguous-validators");
+
+    [Fact]
     public void Rejects_a_deposit_root_made_for_other_credentials() => AssertPassed("foreign-deposit-root");
 
     [Fact]

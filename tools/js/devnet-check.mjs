@@ -305,6 +305,12 @@ try {
     await expectRevert(register(v1, empty, await managerSignature(v1, empty)), 'InvalidValidators');
   });
 
+  await check('ambiguous-validators', 'registerValidators rejects 4048 bytes, which 176 and 184 both divide (23 0x01 or 22 0x02 entries)', async () => {
+    const item = ethers.dataSlice(v1Validators, 0, 176);
+    const twentyThree = await approval(v1, ethers.concat(Array(23).fill(item)));
+    await expectRevert(register(v1, twentyThree, await managerSignature(v1, twentyThree)), 'InvalidValidators');
+  });
+
   await check('foreign-deposit-root', 'registerValidators reverts when a deposit_data_root was made for other credentials', async () => {
     // The file's own root: right key and signature, but credentials that are not this vault's.
     const foreign = ethers.concat([ethers.dataSlice(v1Validators, 0, 144), '0x' + mainnetFile[0].deposit_data_root]);

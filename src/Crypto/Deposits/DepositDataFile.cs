@@ -15,7 +15,9 @@ public static class DepositDataFile
 {
     private const ulong Gwei = 1_000_000_000;
     private const ulong ExecutionAmount = 32 * Gwei;
-    private const ulong MinCompoundingAmount = 1 * Gwei;
+    // The vault refuses to register a validator below 32 ETH whatever its credentials (a smaller 0x02 deposit is
+    // only a top-up of a validator it already has).
+    private const ulong MinCompoundingAmount = 32 * Gwei;
     private const ulong MaxCompoundingAmount = 2048 * Gwei;
 
     /// <summary>Reads at most <see cref="DepositDataOptions.MaxBytes"/> + 1 bytes, so an oversized file is refused without being loaded.</summary>
@@ -282,7 +284,7 @@ public static class DepositDataFile
                 return entry.Fail(DepositProblem.InvalidAmount, $"amount {amount} gwei: 0x01 credentials need exactly {ExecutionAmount} gwei (32 ETH)");
             if (type == WithdrawalCredentialType.Compounding && amount is < MinCompoundingAmount or > MaxCompoundingAmount)
                 return entry.Fail(DepositProblem.InvalidAmount,
-                    $"amount {amount} gwei: 0x02 credentials need {MinCompoundingAmount} to {MaxCompoundingAmount} gwei (1 to 2048 ETH)");
+                    $"amount {amount} gwei: 0x02 credentials need {MinCompoundingAmount} to {MaxCompoundingAmount} gwei (32 to 2048 ETH)");
             return null;
         }
     }

@@ -24,7 +24,11 @@ public static class VaultValidators
         if (validators.Any(v => v.CredentialType != type))
             throw new ArgumentException("a batch must use one withdrawal credential type", nameof(validators));
 
-        var size = type == WithdrawalCredentialType.Execution ? ExecutionEntrySize : CompoundingEntrySize;
+        if (IsAmbiguous(type, validators.Count))
+            throw new ArgumentException(
+                $"{validators.Count} entries of 0x{(byte)type:x2} make {validators.Count * EntrySize(type)} bytes, a multiple of both entry sizes, which the vault refuses; split the batch",
+                nameof(validators));
+        var size = EntrySize(type);
         var packed = new byte[size * validators.Count];
         for (var i = 0; i < validators.Count; i++)
         {
@@ -37,5 +41,36 @@ public static class VaultValidators
                 BinaryPrimitives.WriteUInt64BigEndian(entry[176..], v.Amount);
         }
         return packed;
+    }
+
+    private static int EntrySize(WithdrawalCredentialType type) =>
+        type == WithdrawalCredentialType.Execution ? ExecutionEntrySize : CompoundingEntrySize;
+
+    /// <summary>
+    /// The vault tells 0x01 from 0x02 entries by the length of the bytes alone, and refuses a length that both
+    /// sizes divide (4048 bytes: 23 entries of 176 or 22 of 184, and their multiples).
+    /// </summary>
+    public static bool IsAmbiguous(WithdrawalCredentialType type, int count) =>
+        count * EntrySize(type) % ExecutionEntrySize == 0 && count * EntrySize(type) % CompoundingEntrySize == 0;
+
+    /// <summary>
+    /// Sizes to split <paramref name="count"/> validators of one credential type into, in order: as many of at
+    /// most <paramref name="maxBatchSize"/> as needed, each one smaller where its length would be ambiguous
+    /// (<see cref="IsAmbiguous"/>), so 23 validators of 0x01 with a limit of 50 become 22 and 1.
+    /// </summary>
+    public static IReadOnlyList<int> BatchSizes(WithdrawalCredentialType type, int count, int maxBatchSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchSize, 1);
+        var sizes = new List<int>();
+        for (var left = count; left > 0;)
+        {
+            var size = Math.Min(left, maxBatchSize);
+            // One fewer is never ambiguous: ambiguous counts are multiples of 22 or 23.
+            if (IsAmbiguous(type, size)) size--;
+            sizes.Add(size);
+            left -= size;
+        }
+        return sizes;
     }
 }

@@ -105,7 +105,14 @@ public sealed partial class DepositIntake(
             return;
         }
 
-        var batches = report.Accepted.Chunk(maxBatchSize).Select(c => (IReadOnlyList<DepositValidator>)c).ToList();
+        // One credential type per file (a mixed file is refused above); sizes the vault would refuse are avoided.
+        var batches = new List<IReadOnlyList<DepositValidator>>();
+        var taken = 0;
+        foreach (var size in VaultValidators.BatchSizes(report.Accepted[0].CredentialType, report.Accepted.Count, maxBatchSize))
+        {
+            batches.Add(report.Accepted.Skip(taken).Take(size).ToList());
+            taken += size;
+        }
         var storedName = FreeName(folder.Processing, name, shaHex);
         await using (var tx = await connection.BeginTransactionAsync(ct))
         {

@@ -89,7 +89,9 @@ public class HostileDepositFileTests
         new("amount beyond uint64", One(e => e["amount"] = JsonNode.Parse("1e30")), DepositProblem.InvalidAmount, "not a whole", 0),
         new("31 ETH with 0x01 credentials", One(e => e["amount"] = 31_000_000_000), DepositProblem.InvalidAmount, "0x01 credentials need exactly 32000000000 gwei", 0),
         new("64 ETH with 0x01 credentials", One(e => e["amount"] = 64_000_000_000), DepositProblem.InvalidAmount, "0x01 credentials need exactly", 0),
-        new("0.5 ETH with 0x02 credentials", One(e => e["amount"] = 500_000_000, E02), DepositProblem.InvalidAmount, "0x02 credentials need 1000000000 to 2048000000000 gwei", 0),
+        new("0.5 ETH with 0x02 credentials", One(e => e["amount"] = 500_000_000, E02), DepositProblem.InvalidAmount, "0x02 credentials need 32000000000 to 2048000000000 gwei", 0),
+        new("1 ETH with 0x02 credentials", One(e => e["amount"] = 1_000_000_000, E02), DepositProblem.InvalidAmount, "0x02 credentials need 32000000000", 0),
+        new("one gwei short of 32 ETH with 0x02 credentials", One(e => e["amount"] = 31_999_999_999, E02), DepositProblem.InvalidAmount, "(32 to 2048 ETH)", 0),
         new("2049 ETH with 0x02 credentials", One(e => e["amount"] = 2_049_000_000_000, E02), DepositProblem.InvalidAmount, "0x02 credentials need", 0),
 
         // Network.

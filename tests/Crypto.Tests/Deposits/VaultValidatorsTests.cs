@@ -73,4 +73,59 @@ public class VaultValidatorsTests
             WithdrawalCredentials.ForVault(WithdrawalCredentialType.Compounding, vault));
         Assert.Throws<ArgumentOutOfRangeException>(() => WithdrawalCredentials.ForVault(WithdrawalCredentialType.Bls, vault));
     }
+
+    /// <summary>The vault reads the entry type from the length alone and refuses 4048 bytes and its multiples.</summary>
+    [Theory]
+    [InlineData(WithdrawalCredentialType.Execution, 23, true)]
+    [InlineData(WithdrawalCredentialType.Execution, 46, true)]
+    [InlineData(WithdrawalCredentialType.Execution, 22, false)]
+    [InlineData(WithdrawalCredentialType.Execution, 24, false)]
+    [InlineData(WithdrawalCredentialType.Compounding, 22, true)]
+    [InlineData(WithdrawalCredentialType.Compounding, 44, true)]
+    [InlineData(WithdrawalCredentialType.Compounding, 23, false)]
+    [InlineData(WithdrawalCredentialType.Execution, 1, false)]
+    public void Lengths_both_entry_sizes_divide_are_ambiguous(WithdrawalCredentialType type, int count, bool ambiguous)
+    {
+        Assert.Equal(ambiguous, VaultValidators.IsAmbiguous(type, count));
+        var bytes = count * (type == WithdrawalCredentialType.Execution ? 176 : 184);
+        Assert.Equal(ambiguous, bytes % 176 == 0 && bytes % 184 == 0);
+    }
+
+    [Fact]
+    public void Refuses_to_pack_a_batch_the_vault_could_not_read()
+    {
+        var validators = Enumerable.Repeat(FromFile(Hoodi01, 0), 23).ToArray();
+        var error = Assert.Throws<ArgumentException>(() => VaultValidators.Pack(validators));
+        Assert.Contains("4048 bytes", error.Message);
+        Assert.Equal(22 * 176, VaultValidators.Pack(validators[..22]).Length);
+    }
+
+    [Theory]
+    [InlineData(WithdrawalCredentialType.Execution, 23, 50, new[] { 22, 1 })]
+    [InlineData(WithdrawalCredentialType.Execution, 73, 50, new[] { 50, 22, 1 })]
+    [InlineData(WithdrawalCredentialType.Execution, 46, 50, new[] { 45, 1 })]
+    [InlineData(WithdrawalCredentialType.Execution, 100, 23, new[] { 22, 22, 22, 22, 12 })]
+    [InlineData(WithdrawalCredentialType.Execution, 10, 50, new[] { 10 })]
+    [InlineData(WithdrawalCredentialType.Execution, 0, 50, new int[0])]
+    [InlineData(WithdrawalCredentialType.Compounding, 22, 50, new[] { 21, 1 })]
+    [InlineData(WithdrawalCredentialType.Compounding, 23, 50, new[] { 23 })]
+    [InlineData(WithdrawalCredentialType.Compounding, 7, 3, new[] { 3, 3, 1 })]
+    public void Batches_are_split_around_the_sizes_the_vault_refuses(WithdrawalCredentialType type, int count, int max, int[] expected)
+    {
+        Assert.Equal(expected, VaultValidators.BatchSizes(type, count, max));
+    }
+
+    [Fact]
+    public void No_split_of_any_count_holds_a_size_the_vault_refuses_or_above_the_limit()
+    {
+        foreach (var type in new[] { WithdrawalCredentialType.Execution, WithdrawalCredentialType.Compounding })
+            for (var max = 1; max <= 100; max++)
+                for (var count = 0; count <= 300; count += 7)
+                {
+                    var sizes = VaultValidators.BatchSizes(type, count, max);
+                    Assert.Equal(count, sizes.Sum());
+                    Assert.All(sizes, s => Assert.InRange(s, 1, max));
+                    Assert.DoesNotContain(sizes, s => VaultValidators.IsAmbiguous(type, s));
+                }
+    }
 }

@@ -112,6 +112,21 @@ public sealed class WatchedFolderTests
         Assert.Equal(2, rig.Harness.Published.Held<DepositFileAccepted>().Count());
     }
 
+    /// <summary>23 entries of 0x01 make 4048 bytes, which the vault cannot tell from 22 entries of 0x02 and refuses.</summary>
+    [Fact]
+    public async Task Twenty_three_validators_are_split_into_batches_the_vault_can_read()
+    {
+        await using var rig = await IntakeRig.CreateAsync(maxBatchSize: 50);
+        var entries = Enumerable.Range(0, 23).Select(i => DepositFiles.Entry(IntakeRig.Network, IntakeRig.Vault, $"split{i}")).ToArray();
+        rig.Drop("twenty-three.json", DepositFiles.Json(IntakeRig.Network, entries));
+
+        await rig.ScanUntilSettledAsync();
+
+        var accepted = rig.Harness.Published.Held<DepositFileAccepted>().Select(m => m.Context.Message).ToList();
+        Assert.Equal([1, 22], accepted.Select(a => a.Validators.Count).Order());
+        Assert.Equal(entries.Select(e => e.PublicKey.ToString()).Order(), accepted.SelectMany(a => a.Validators).Select(k => k.ToString()).Order());
+    }
+
     /// <summary>A rejection is recorded and announced before the file moves: a broker that refuses the event leaves the file for the next scan.</summary>
     [Fact]
     public async Task Rejection_the_broker_refused_is_recorded_announced_and_moved_on_the_next_scan()
