@@ -9,8 +9,8 @@ import {Eip712} from "./Eip712.sol";
 /// @notice Registers validators the way a StakeWise V3 vault does: oracle approval through the keeper,
 /// the validators manager's consent, then one deposit per validator with the vault's own credentials.
 contract Vault {
-    bytes32 private constant VAULT_VALIDATORS_TYPEHASH =
-        keccak256("VaultValidators(bytes32 validatorsRegistryRoot,bytes validators)");
+    // As StakeWise vaults type it since their 2025 release; for registerValidators the nonce is the registry root.
+    bytes32 private constant VAULT_VALIDATORS_TYPEHASH = keccak256("VaultValidators(bytes32 nonce,bytes validators)");
 
     uint256 private constant PUBLIC_KEY_LENGTH = 48;
     uint256 private constant DEPOSIT_SIGNATURE_LENGTH = 96;
@@ -36,6 +36,7 @@ contract Vault {
     error InvalidValidatorsRegistryRoot();
     error InvalidValidators();
     error InvalidValidatorsManagerSignature();
+    error AccessDenied();
     error InvalidDepositAmount();
     error InsufficientAssets();
 
@@ -58,9 +59,9 @@ contract Vault {
         return abi.encodePacked(credentials);
     }
 
-    /// @notice The validators manager may call without a signature; anyone else must bring its
-    /// EIP-712 VaultValidators signature. The registry root doubles as the nonce: every deposit moves it,
-    /// so neither signature can be replayed.
+    /// @notice Without a signature only the validators manager may call; a signature, when given, must be the
+    /// manager's EIP-712 VaultValidators signature whoever calls (as in the current StakeWise release). The registry
+    /// root is the nonce: every deposit moves it, so neither signature can be replayed.
     function registerValidators(ApprovalParams calldata keeperParams, bytes calldata validatorsManagerSignature)
         external
     {
@@ -75,7 +76,9 @@ contract Vault {
         if (validators.length % V1_VALIDATOR_LENGTH == 0 && validators.length % V2_VALIDATOR_LENGTH == 0) {
             revert InvalidValidators();
         }
-        if (msg.sender != validatorsManager) {
+        if (validatorsManagerSignature.length == 0) {
+            if (msg.sender != validatorsManager) revert AccessDenied();
+        } else {
             checkManagerSignature(keeperParams.validatorsRegistryRoot, validators, validatorsManagerSignature);
         }
 

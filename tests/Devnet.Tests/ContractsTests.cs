@@ -96,6 +96,9 @@ public sealed class ContractsTests(DevnetCheckRun run) : IClassFixture<DevnetChe
     public void Rejects_validators_bytes_both_entry_sizes_divide() => AssertPassed("ambiguous-validators");
 
     [Fact]
+    public void Checks_a_signature_the_manager_brings_in_the_current_type_only() => AssertPassed("manager-signature-checked");
+
+    [Fact]
     public void Rejects_a_deposit_root_made_for_other_credentials() => AssertPassed("foreign-deposit-root");
 
     [Fact]

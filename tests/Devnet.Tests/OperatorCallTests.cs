@@ -93,7 +93,7 @@ public sealed class OperatorCallTests(DevnetFixture fixture) : IClassFixture<Dev
     [
         "DeadlineExpired()", "InvalidValidatorsRegistryRoot()", "InvalidValidators()", "InvalidValidatorsManagerSignature()",
         "InvalidDepositAmount()", "InsufficientAssets()", "InvalidOracle()", "NotEnoughSignatures()", "TooManySignatures()",
-        "InvalidSignaturesLength()", "OracleSignaturesNotSorted()", "DepositRootMismatch()",
+        "InvalidSignaturesLength()", "OracleSignaturesNotSorted()", "DepositRootMismatch()", "AccessDenied()",
     ];
 
     [Theory]

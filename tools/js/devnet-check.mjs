@@ -295,7 +295,18 @@ try {
     await expectRevert(register(v1, params, await managerSignature(v1, params, outsider)), 'InvalidValidatorsManagerSignature');
     const otherRoot = { ...params, validatorsRegistryRoot: depositTreeRoot(['0x' + '22'.repeat(32)]) };
     await expectRevert(register(v1, params, await managerSignature(v1, otherRoot)), 'InvalidValidatorsManagerSignature');
-    await expectRevert(register(v1, params, '0x'), 'InvalidValidatorsManagerSignature');
+    await expectRevert(register(v1, params, '0x'), 'AccessDenied');
+  });
+
+  await check('manager-signature-checked', 'a signature the validators manager brings is checked too, in the current EIP-712 type only', async () => {
+    const params = await approval(v1, v1Validators);
+    await expectRevert(register(v1, params, await managerSignature(v1, params, outsider), manager), 'InvalidValidatorsManagerSignature');
+    // The type vaults used before their 2025 release: field validatorsRegistryRoot instead of nonce.
+    const before2025 = await manager.signTypedData(
+      { name: 'VaultValidators', version: '1', chainId, verifyingContract: v1.vault.target },
+      { VaultValidators: [{ name: 'validatorsRegistryRoot', type: 'bytes32' }, { name: 'validators', type: 'bytes' }] },
+      { validatorsRegistryRoot: params.validatorsRegistryRoot, validators: params.validators });
+    await expectRevert(register(v1, params, before2025, manager), 'InvalidValidatorsManagerSignature');
   });
 
   await check('malformed-validators', 'registerValidators rejects validators bytes that are not whole 176-byte items', async () => {

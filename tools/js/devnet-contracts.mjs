@@ -207,9 +207,10 @@ const keeperValidatorsTypes = {
   ],
 };
 
+// As StakeWise vaults type it since their 2025 release; for registerValidators the nonce is the registry root.
 const vaultValidatorsTypes = {
   VaultValidators: [
-    { name: 'validatorsRegistryRoot', type: 'bytes32' },
+    { name: 'nonce', type: 'bytes32' },
     { name: 'validators', type: 'bytes' },
   ],
 };
@@ -221,7 +222,7 @@ export function signKeeperValidators(wallet, { chainId, keeper, vault, validator
 
 export function signVaultValidators(wallet, { chainId, vault, validatorsRegistryRoot, validators }) {
   const domain = { name: 'VaultValidators', version: '1', chainId, verifyingContract: vault };
-  return wallet.signTypedData(domain, vaultValidatorsTypes, { validatorsRegistryRoot, validators });
+  return wallet.signTypedData(domain, vaultValidatorsTypes, { nonce: validatorsRegistryRoot, validators });
 }
 
 /** Concatenates oracle signatures ordered by signer address, as the keeper requires. */

@@ -7,11 +7,16 @@ namespace DvtBus.Ethereum.StakeWise;
 /// <summary>The two EIP-712 messages of a StakeWise V3 validator registration (see PROTOCOL.md, "The vault call").</summary>
 public static class StakeWiseTypedData
 {
-    /// <summary>The validators manager's approval: domain VaultValidators / 1 / chainId / vault.</summary>
+    /// <summary>
+    /// The validators manager's approval: domain VaultValidators / 1 / chainId / vault, type
+    /// <c>VaultValidators(bytes32 nonce,bytes validators)</c> as StakeWise vaults have typed it since their 2025
+    /// release (before it, the first field was named validatorsRegistryRoot); for registerValidators the nonce is
+    /// the validators registry root. Only a caller that is not the validators manager needs it.
+    /// </summary>
     public static (Eip712Domain Domain, Eip712Struct Message) VaultValidators(ulong chainId, Address vault, Bytes32 validatorsRegistryRoot, byte[] validators) =>
         (new Eip712Domain("VaultValidators", "1", chainId, vault),
          new Eip712Struct("VaultValidators",
-             new Eip712Field("validatorsRegistryRoot", "bytes32", validatorsRegistryRoot),
+             new Eip712Field("nonce", "bytes32", validatorsRegistryRoot),
              new Eip712Field("validators", "bytes", validators)));
 
     /// <summary>What each oracle signs: domain KeeperOracles / 1 / chainId / keeper.</summary>

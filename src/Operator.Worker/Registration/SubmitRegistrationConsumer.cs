@@ -73,7 +73,7 @@ internal sealed class SubmitRegistrationConsumer(
         if (await outcome.PublishIfStaleAsync(context, batchId, approved, reverted: null, ct,
                 () => FollowRecordedAsync(context, batchId, ended, holdUntil, ct))) return;
 
-        var call = RegisterValidatorsCall(chain, manager, approved, validators);
+        var call = RegisterValidatorsCall(chain, approved, validators);
         (RegistrationAttempt Attempt, bool Recorded) prepared;
         try
         {
@@ -100,14 +100,15 @@ internal sealed class SubmitRegistrationConsumer(
         await WaitOrReplaceAsync(context, [prepared.Attempt], ended, holdUntil, ct);
     }
 
-    /// <summary>The vault call for the batch's validators and stored approvals, with the manager's EIP-712 signature.</summary>
-    internal static byte[] RegisterValidatorsCall(VaultChain chain, ManagerKey manager, StoredApprovals approved, IReadOnlyList<DepositValidator> validators)
-    {
-        var packed = VaultValidators.Pack(validators);
-        var managerSignature = StakeWiseTypedData.SignVaultValidators(manager.Key, chain.Network.ChainId, chain.Target.Vault, approved.RegistryRoot, packed);
-        return StakeWiseCalls.EncodeRegisterValidators(
-            new KeeperParams(approved.RegistryRoot, approved.Deadline, packed, approved.Signatures, approved.IpfsHash), managerSignature.ToBytes());
-    }
+    /// <summary>
+    /// The vault call for the batch's validators and stored approvals. The transaction is sent by the validators
+    /// manager itself, so the manager signature is left empty: every vault release accepts the manager as the caller
+    /// without one, while a signature, once given, must match the EIP-712 type of the deployed release (its first
+    /// field was renamed in 2025), and a mismatch reverts with AccessDenied.
+    /// </summary>
+    internal static byte[] RegisterValidatorsCall(VaultChain chain, StoredApprovals approved, IReadOnlyList<DepositValidator> validators) =>
+        StakeWiseCalls.EncodeRegisterValidators(
+            new KeeperParams(approved.RegistryRoot, approved.Deadline, VaultValidators.Pack(validators), approved.Signatures, approved.IpfsHash), []);
 
     /// <summary>
     /// The batch's transaction that another delivery recorded after this one's first look: mined, its receipt is

@@ -51,7 +51,7 @@ public class Eip712Tests
         Assert.True(signature.Verify(StakeWiseTypedData.VaultValidatorsHash(560048, vault, root, validators), manager.Address));
         Assert.False(signature.Verify(StakeWiseTypedData.VaultValidatorsHash(1, vault, root, validators), manager.Address));
         var (domain, message) = StakeWiseTypedData.VaultValidators(560048, vault, root, validators);
-        Assert.Equal("VaultValidators(bytes32 validatorsRegistryRoot,bytes validators)", message.EncodeType());
+        Assert.Equal("VaultValidators(bytes32 nonce,bytes validators)", message.EncodeType());
         Assert.Equal("VaultValidators", domain.Name);
     }
 

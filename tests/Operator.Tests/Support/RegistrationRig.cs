@@ -169,12 +169,12 @@ public sealed class RegistrationRig : IAsyncDisposable
 
     public ManagerKey Manager => _provider.GetRequiredService<ManagerKey>();
 
-    /// <summary>The vault call the operator would send for the approved batch, signed by the validators manager.</summary>
+    /// <summary>The vault call the operator would send for the approved batch (to be sent by the validators manager).</summary>
     public async Task<byte[]> RegisterValidatorsCallAsync(Guid batchId)
     {
         var approved = await _provider.GetRequiredService<ApprovalStore>().LoadAsync(batchId, CancellationToken.None)
             ?? throw new InvalidOperationException($"batch {batchId} has no approvals");
-        return SubmitRegistrationConsumer.RegisterValidatorsCall(_provider.GetRequiredService<VaultChain>(), Manager, approved,
+        return SubmitRegistrationConsumer.RegisterValidatorsCall(_provider.GetRequiredService<VaultChain>(), approved,
             await Batches.ValidatorsAsync(batchId, CancellationToken.None));
     }
 
