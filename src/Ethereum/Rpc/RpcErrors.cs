@@ -37,6 +37,19 @@ public sealed class RpcException : Exception
     /// <summary>True when the call or transaction reverted in the EVM.</summary>
     public bool IsRevert => RevertData is not null || Code == 3 || RpcMessage.Contains("revert", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// A sent transaction the node already holds, in the wording of geth, Erigon and reth ("already known"),
+    /// Besu ("Known transaction"), Nethermind before 2026 ("AlreadyKnown") and anvil ("already imported"):
+    /// sending the same bytes again did no harm.
+    /// </summary>
+    public bool IsAlreadyKnown =>
+        Says("already known") || (Says("known transaction") && !Says("unknown transaction")) || Says("AlreadyKnown") || Says("already imported");
+
+    /// <summary>A sent transaction whose nonce is already used: "nonce too low" (most clients), "OldNonce" (older Nethermind).</summary>
+    public bool IsNonceTooLow => Says("nonce too low") || Says("OldNonce");
+
+    private bool Says(string text) => RpcMessage.Contains(text, StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Decodes the revert data again with more custom error signatures.</summary>
     public RevertReason? DecodeRevert(params string[] customErrors) =>
         RevertData is null ? null : RevertReason.Decode(RevertData, customErrors);

@@ -124,8 +124,7 @@ public sealed class TransactionSender
             var hash = await _rpc.SendRawTransactionAsync(signed.Raw, cancellationToken);
             if (hash != signed.Hash) throw new InvalidOperationException($"node reported transaction hash {hash}, expected {signed.Hash}");
         }
-        catch (RpcException ex) when (ex.RpcMessage.Contains("already known", StringComparison.OrdinalIgnoreCase)
-                                      || ex.RpcMessage.Contains("known transaction", StringComparison.OrdinalIgnoreCase))
+        catch (RpcException ex) when (ex.IsAlreadyKnown)
         {
             // A retried send whose first attempt did arrive: the node holds exactly these bytes.
         }

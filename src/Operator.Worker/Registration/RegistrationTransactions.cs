@@ -286,11 +286,11 @@ public sealed class RegistrationSender(EthRpcClient rpc, ManagerKey manager, ulo
             if (hash != attempt.Hash) throw new InvalidOperationException($"node reported transaction hash {hash}, expected {attempt.Hash}");
             return BroadcastResult.Accepted;
         }
-        catch (RpcException e) when (Says(e, "already known") || Says(e, "known transaction") || Says(e, "already imported"))
+        catch (RpcException e) when (e.IsAlreadyKnown)
         {
             return BroadcastResult.Accepted;
         }
-        catch (RpcException e) when (Says(e, "nonce too low"))
+        catch (RpcException e) when (e.IsNonceTooLow)
         {
             return BroadcastResult.NonceUsed;
         }
@@ -305,8 +305,6 @@ public sealed class RegistrationSender(EthRpcClient rpc, ManagerKey manager, ulo
     public Task<ulong> MinedNonceAsync(CancellationToken ct) => rpc.GetTransactionCountAsync(Account, BlockTag.Latest, ct);
 
     public Task AbandonAsync(RegistrationAttempt attempt, CancellationToken ct) => store.AbandonAsync(attempt.BatchId, attempt.Nonce, ct);
-
-    private static bool Says(RpcException e, string text) => e.RpcMessage.Contains(text, StringComparison.OrdinalIgnoreCase);
 
     private static BigInteger Bump(BigInteger fee) => TransactionSender.Bump(fee, ReplacementBumpPercent);
 }

@@ -230,3 +230,42 @@ public class RpcClientTests
 
     private static string Keccak32(string text) => DvtBus.Ethereum.Crypto.Keccak.Hash(text).ToString();
 }
+
+/// <summary>Mempool refusals as each execution client words them: the classification must not depend on geth's wording.</summary>
+public class RpcRefusalWordingTests
+{
+    private static RpcException Refusal(string message) => new("eth_sendRawTransaction", -32000, message, null, null, null);
+
+    [Theory]
+    [InlineData("already known")] // geth, Erigon, reth
+    [InlineData("Known transaction: 0x3b7baba5")] // Besu
+    [InlineData("AlreadyKnown")] // Nethermind before its 2026 wording change
+    [InlineData("transaction already imported")] // anvil
+    public void Transaction_the_node_already_holds(string message)
+    {
+        Assert.True(Refusal(message).IsAlreadyKnown);
+        Assert.False(Refusal(message).IsNonceTooLow);
+    }
+
+    [Theory]
+    [InlineData("nonce too low: address 0xabc, tx: 3 state: 4")] // geth
+    [InlineData("Nonce too low")] // Besu
+    [InlineData("OldNonce, Current nonce: 4, nonce of rejected tx: 3")] // older Nethermind
+    public void Nonce_already_used(string message)
+    {
+        Assert.True(Refusal(message).IsNonceTooLow);
+        Assert.False(Refusal(message).IsAlreadyKnown);
+    }
+
+    [Theory]
+    [InlineData("replacement transaction underpriced")]
+    [InlineData("FeeTooLowToCompete")]
+    [InlineData("insufficient funds for gas * price + value")]
+    [InlineData("nonce too high")]
+    [InlineData("unknown transaction type")]
+    public void Other_refusals_are_neither(string message)
+    {
+        Assert.False(Refusal(message).IsAlreadyKnown);
+        Assert.False(Refusal(message).IsNonceTooLow);
+    }
+}
