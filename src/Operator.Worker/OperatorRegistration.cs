@@ -35,6 +35,7 @@ public static class OperatorRegistration
             sp.GetRequiredService<EthRpcClient>(), sp.GetRequiredService<Network>(),
             new ChainSetting(OperatorOptions.Section, typeof(OperatorOptions), Options(sp).RpcUrl, "Operator:Network"),
             sp.GetRequiredService<ILogger<ChainCheck>>()));
+        services.AddHostedService<ManagerCheck>();
         services.AddHostedService(sp => new DepositScanner(
             sp.GetRequiredService<DepositIndex>(), Options(sp).ScanInterval, sp.GetRequiredService<ILogger<DepositScanner>>()));
         services.AddSingleton(sp => new DepositFolder(Options(sp).Folder));
