@@ -101,6 +101,29 @@ public sealed class RegistrationStateMachine : MassTransitStateMachine<Registrat
             Ignore(IndexesChanged, c => c.Message.StartIndex == c.Saga.StartIndex),
             Ignore(SignatureCollected), Ignore(ApprovalsExpired), Ignore(SharesTimedOut), Ignore(ReceiptOverdue));
 
+        // A submission of a round the batch has left (sent back for new approvals or exit signatures) may still be
+        // running: its transactions are kept track of, one of them mined registers the batch (the chain wins), and
+        // that round's failures no longer apply.
+        During(ExitsRequested, ApprovalsRequested,
+            When(TransactionSent)
+                .Then(c =>
+                {
+                    var hash = c.Message.TransactionHash.ToString();
+                    if (!c.Saga.TransactionHashes.Contains(hash)) c.Saga.TransactionHashes.Add(hash);
+                })
+                .Activity(x => x.OfInstanceType<RecordProgressActivity>()),
+            When(Registered, c => c.Saga.TransactionHashes.Contains(c.Message.TransactionHash.ToString()))
+                .Then(c =>
+                {
+                    c.Saga.TransactionHash = c.Message.TransactionHash.ToString();
+                    c.Saga.BlockNumber = c.Message.BlockNumber;
+                })
+                .TransitionTo(Done)
+                .Activity(x => x.OfInstanceType<FinishBatchActivity>())
+                .Activity(x => x.OfInstanceType<StageTimeoutActivity>()),
+            Ignore(Registered, c => !c.Saga.TransactionHashes.Contains(c.Message.TransactionHash.ToString())),
+            Ignore(RegistrationFailed), Ignore(SubmissionFaulted));
+
         During(Registering,
             When(TransactionSent)
                 .Then(c =>

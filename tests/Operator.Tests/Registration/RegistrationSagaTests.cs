@@ -171,6 +171,33 @@ public sealed class RegistrationSagaTests
         Assert.Equal(2, saga.ApprovalRounds);
     }
 
+    /// <summary>
+    /// A submission still running when the batch went back for new approvals: its transaction is tracked, that
+    /// round's failure is ignored, and once it is mined the batch is registered.
+    /// </summary>
+    [Fact]
+    public async Task Transaction_of_a_round_the_batch_left_is_tracked_and_registers_it_when_mined()
+    {
+        await using var rig = await SagaRig.StartAsync();
+        var batchId = await ReadyForApprovalsAsync(rig);
+        await rig.Harness.Bus.Publish(new OracleApprovalsCollected { BatchId = batchId, ExitSignaturesIpfsHash = "bafy", Deadline = 1, Approvals = 2 });
+        Assert.NotNull(await rig.Saga.Exists(batchId, m => m.Registering));
+        await rig.Harness.Bus.Publish(new OracleApprovalsExpired { BatchId = batchId, Reason = "the deposit registry root changed" });
+        Assert.NotNull(await rig.Saga.Exists(batchId, m => m.ApprovalsRequested));
+        await rig.SettledAsync(batchId);
+
+        await rig.DeliverAsync(new RegistrationFailed { BatchId = batchId, Stage = "transaction", Reason = "an earlier round's refusal" });
+        await rig.DeliverAsync(new RegistrationTransactionSent { BatchId = batchId, TransactionHash = TxHash, Nonce = 4 });
+        var saga = await rig.SettledAsync(batchId);
+        Assert.Equal(rig.Machine.ApprovalsRequested.Name, saga.CurrentState);
+        Assert.Contains(TxHash.ToString(), saga.TransactionHashes);
+
+        await rig.DeliverAsync(new ValidatorsRegistered { BatchId = batchId, TransactionHash = TxHash, BlockNumber = 130, Validators = SagaRig.Keys[..2] });
+
+        Assert.Equal(rig.Machine.Done.Name, (await rig.SettledAsync(batchId)).CurrentState);
+        Assert.Equal((batchId, true, TxHash, 130UL, (string?)null), Assert.Single(rig.Recorded.Finished));
+    }
+
     [Fact]
     public async Task Reverted_transaction_ends_the_batch_failed_with_the_reason()
     {
