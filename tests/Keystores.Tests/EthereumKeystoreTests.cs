@@ -102,6 +102,8 @@ public class EthereumKeystoreTests
     [InlineData("""{"version":4,"crypto":{}}""", "version must be 3")]
     [InlineData("""{"version":3}""", "'crypto'")]
     [InlineData("""{"version":3,"crypto":{"cipher":"aes-128-cbc"}}""", "unsupported cipher 'aes-128-cbc'")]
+    [InlineData("""{"version":3,"crypto":{},"crypto":{}}""", "is not valid JSON")]
+    [InlineData("""{"version":3,"crypto":{"cipher":"aes-128-ctr","cipher":"aes-128-ctr"}}""", "is not valid JSON")]
     public void Rejects_malformed_keystore_with_a_reason(string json, string reason)
     {
         var error = Assert.ThrowsAny<KeyMaterialException>(() => EthereumKeystore.Parse(json));

@@ -13,7 +13,8 @@ internal static class JsonFields
         JsonNode? node;
         try
         {
-            node = JsonNode.Parse(json);
+            // A field given twice is refused while parsing: otherwise reading it would throw later, unnamed.
+            node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {
