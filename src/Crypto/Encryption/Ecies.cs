@@ -42,7 +42,10 @@ public static class Ecies
         }
     }
 
-    /// <summary>Decrypts with the receiver's 32-byte private key; a wrong key, a tampered payload or a malformed one fails with <see cref="CryptographicException"/>.</summary>
+    /// <summary>
+    /// Decrypts with the receiver's 32-byte private key; a wrong key, a tampered payload or a malformed one fails with
+    /// <see cref="CryptographicException"/>. A private key that is not 32 bytes is the caller's error: <see cref="ArgumentException"/>.
+    /// </summary>
     public static byte[] Decrypt(ReadOnlySpan<byte> receiverPrivateKey, ReadOnlySpan<byte> payload)
     {
         if (payload.Length < Overhead)
