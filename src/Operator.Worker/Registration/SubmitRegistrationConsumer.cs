@@ -46,7 +46,9 @@ internal sealed class SubmitRegistrationConsumer(
     {
         var batchId = context.Message.BatchId;
         var ct = context.CancellationToken;
-        var holdUntil = DateTime.UtcNow + options.Value.SubmissionHold;
+        // Counted from when the delivery was received, so the endpoint's retries of a failed attempt do not each hold it
+        // for another SubmissionHold, past the broker's consumer_timeout.
+        var holdUntil = DateTime.UtcNow + options.Value.SubmissionHold - context.ReceiveContext.ElapsedTime;
         var ended = await batches.FinishedAsync(batchId, ct);
         var approved = await approvals.LoadAsync(batchId, ct) ?? throw new InvalidOperationException($"batch {batchId} has no approvals");
         var validators = await batches.ValidatorsAsync(batchId, ct);
