@@ -242,10 +242,17 @@ internal sealed class SubmitRegistrationConsumer(
         await outcome.PublishAsync(context, mined.BatchId, receipt, ct);
     }
 
-    private static string Describe(RpcException e)
+    internal static string Describe(RpcException e)
     {
         var revert = e.DecodeRevert(StakeWiseErrors);
-        return revert?.Name is { } name ? $"{name}()" : revert?.Message ?? e.RpcMessage;
+        return revert?.Name switch
+        {
+            // A vault that missed a rewards update refuses deposits until its state is updated (harvested); the
+            // operator does not harvest for it.
+            "NotHarvested" => "NotHarvested(): the vault must be harvested first (updateState with the keeper's latest rewards), then the batch sent again",
+            { } name => $"{name}()",
+            null => revert?.Message ?? e.RpcMessage,
+        };
     }
 
     /// <summary>The custom errors a StakeWise vault and keeper revert with.</summary>
@@ -254,6 +261,7 @@ internal sealed class SubmitRegistrationConsumer(
         "DeadlineExpired()", "InvalidValidatorsRegistryRoot()", "InvalidValidators()", "InvalidValidatorsManagerSignature()",
         "InvalidDepositAmount()", "InsufficientAssets()", "InvalidOracle()", "NotEnoughSignatures()", "TooManySignatures()",
         "InvalidSignaturesLength()", "OracleSignaturesNotSorted()", "DepositRootMismatch()", "AccessDenied()",
+        "NotHarvested()", "InvalidAssets()",
     ];
 }
 
