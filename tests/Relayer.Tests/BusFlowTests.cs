@@ -176,6 +176,34 @@ public sealed class BusFlowTests(RelayerEnvironment env) : IClassFixture<Relayer
         }
     }
 
+    /// <summary>
+    /// Any t shares of a ready exit would make its full exit signature again: once ready, the stored shares keep
+    /// only that they came, and a share that comes later is stored the same way.
+    /// </summary>
+    [Fact]
+    public async Task A_ready_exit_keeps_no_share_signature_in_any_table()
+    {
+        var cluster = new TestCluster();
+        const ulong index = 7007;
+        await env.AnnounceAsync(cluster);
+        await env.Bus.Publish(TestCluster.Request((cluster, index)));
+        for (ulong node = 1; node <= 3; node++) await env.Bus.Publish(cluster.Share(node, index));
+        var ready = await env.WaitReadyAsync(cluster, index);
+        await env.Bus.Publish(cluster.Share(4, index));
+        await RelayerEnvironment.WaitUntilAsync(async () => await StoredSharesAsync(ready.ExitId) == 4, "the late share stored");
+
+        Assert.Equal(0, await env.QueryScalarAsync<long>(
+            "SELECT count(*) FROM relayer.shares WHERE exit_id = @id AND length(signature) > 0", new { id = ready.ExitId }));
+        var rows = await env.AllRowsAsTextAsync();
+        for (ulong node = 1; node <= 4; node++)
+        {
+            var hex = Hex.Encode(cluster.Share(node, index).ExitSignatureShare.Span, prefix: false);
+            Assert.DoesNotContain(rows, r => r.Contains(hex, StringComparison.OrdinalIgnoreCase));
+        }
+        // The API still lists which shares came.
+        Assert.Equal(4, await StoredSharesAsync(ready.ExitId));
+    }
+
     [Fact]
     public async Task Metrics_count_requested_and_ready_exits_accepted_shares_and_recovery_time()
     {

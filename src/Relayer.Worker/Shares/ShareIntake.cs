@@ -228,7 +228,7 @@ internal sealed partial class ShareIntake(
             ?? throw new InvalidOperationException($"exit {saga.CorrelationId} has a state machine but no row in relayer.exits");
         if (!BlsScheme.Verify(publicShare, exit.SigningRoot, share.ExitSignatureShare))
             return Reject(share, ShareRejectionReason.DoesNotVerify, $"the share does not verify under public share {share.ShareIndex} for this exit");
-        if (!await InsertShareAsync(tx, exit.Id, share, ct))
+        if (!await InsertShareAsync(tx, exit.Id, share, keepSignature: saga.ReadyAt is null, ct))
             return new ShareResult(ShareOutcome.Repeated, Ready: await ReadyMessageAsync(connection, transaction, exit, ct));
 
         saga.Threshold = cluster.Threshold;
@@ -266,6 +266,10 @@ internal sealed partial class ShareIntake(
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE relayer.exits SET ready_at = now(), oracle_threshold = @t WHERE id = @id",
             new { id = exit.Id, t = set.Threshold }, transaction, cancellationToken: ct));
+        // Any t of the stored shares would make the full exit signature again, which only the oracles' shards may hold:
+        // the shares keep that they came (for the API and repeats), not their signatures.
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE relayer.shares SET signature = ''::bytea WHERE exit_id = @id", new { id = exit.Id }, transaction, cancellationToken: ct));
         metrics.Recovered(Stopwatch.GetElapsedTime(started));
         ExitReady(logger, LogText.Short(exit.ValidatorPublicKey), exit.ValidatorIndex, set.EncryptedSignatures.Count);
         return new SignatureReady
@@ -281,10 +285,14 @@ internal sealed partial class ShareIntake(
         };
     }
 
-    private static async Task<bool> InsertShareAsync(SagaTransaction tx, Guid exitId, ShareSubmitted share, CancellationToken ct) =>
+    /// <summary>
+    /// Stores a verified share; for an exit already ready only that it came (its signature is not needed, see
+    /// <see cref="CompleteAsync"/>). False when the same share index is stored already.
+    /// </summary>
+    private static async Task<bool> InsertShareAsync(SagaTransaction tx, Guid exitId, ShareSubmitted share, bool keepSignature, CancellationToken ct) =>
         await tx.Connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO relayer.shares (exit_id, share_index, signature, sidecar_id) VALUES (@exitId, @index, @signature, @sidecar) ON CONFLICT DO NOTHING",
-            new { exitId, index = (long)share.ShareIndex, signature = share.ExitSignatureShare.ToArray(), sidecar = share.SidecarId },
+            new { exitId, index = (long)share.ShareIndex, signature = keepSignature ? share.ExitSignatureShare.ToArray() : [], sidecar = share.SidecarId },
             tx.Transaction, cancellationToken: ct)) == 1;
 
     private async Task<ShareResult> HoldAsync(SagaTransaction tx, ShareSubmitted share, CancellationToken ct)
