@@ -223,7 +223,7 @@ internal readonly struct Fp : IField<Fp>
     /// + ...), whose limbs are those of 2a from limb i + 1 on, except that limb i + 1 does not take the top
     /// bit of a_i (that bit belongs to row i's own doubled cross products). a^2 = sum_i a_i V_i 2^(128 i).
     /// Inputs below 2p (AddUnreduced) are fine: 2a &lt; 4p &lt; 2^384 has no seventh limb, and a^2 &lt; 4p^2
-    /// &lt; p 2^384 is what <see cref="Redc"/> needs.
+    /// &lt; p 2^384 is what the reduction needs.
     /// </summary>
     public Fp Square()
     {
@@ -268,7 +268,8 @@ internal readonly struct Fp : IField<Fp>
     /// subtraction of p makes it canonical.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Fp Redc(ulong t0, ulong t1, ulong t2, ulong t3, ulong t4, ulong t5, ulong t6, ulong t7, ulong t8, ulong t9, ulong t10, ulong t11)
+    private static Fp Redc(ulong t0, ulong t1, ulong t2, ulong t3, ulong t4, ulong t5,
+        ulong t6, ulong t7, ulong t8, ulong t9, ulong t10, ulong t11)
     {
         ulong c, m;
         m = t0 * PInv;
@@ -324,6 +325,114 @@ internal readonly struct Fp : IField<Fp>
         t3 = AddC(t3, t9, ref c); t4 = AddC(t4, t10, ref c); t5 = AddC(t5, t11, ref c);
         return Reduce(t0, t1, t2, t3, t4, t5);
     }
+
+    /// <summary>A 12-limb value (little-endian), a product before its Montgomery reduction.</summary>
+    internal readonly struct Wide
+    {
+        internal readonly ulong W0, W1, W2, W3, W4, W5, W6, W7, W8, W9, W10, W11;
+
+        internal Wide(ulong w0, ulong w1, ulong w2, ulong w3, ulong w4, ulong w5,
+            ulong w6, ulong w7, ulong w8, ulong w9, ulong w10, ulong w11)
+        {
+            W0 = w0; W1 = w1; W2 = w2; W3 = w3; W4 = w4; W5 = w5;
+            W6 = w6; W7 = w7; W8 = w8; W9 = w9; W10 = w10; W11 = w11;
+        }
+    }
+
+    /// <summary>The 12-limb product a b, not reduced (row by row, 36 products); a, b &lt; 2^384.</summary>
+    internal static Wide MulWide(in Fp a, in Fp b)
+    {
+        ulong a0 = a.L0, a1 = a.L1, a2 = a.L2, a3 = a.L3, a4 = a.L4, a5 = a.L5;
+        ulong b0 = b.L0, b1 = b.L1, b2 = b.L2, b3 = b.L3, b4 = b.L4, b5 = b.L5;
+        ulong t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, c;
+        c = MulAdd(a0, b0, 0, 0, out t0);
+        c = MulAdd(a1, b0, c, 0, out t1);
+        c = MulAdd(a2, b0, c, 0, out t2);
+        c = MulAdd(a3, b0, c, 0, out t3);
+        c = MulAdd(a4, b0, c, 0, out t4);
+        c = MulAdd(a5, b0, c, 0, out t5);
+        t6 = c;
+        c = MulAdd(a0, b1, t1, 0, out t1);
+        c = MulAdd(a1, b1, t2, c, out t2);
+        c = MulAdd(a2, b1, t3, c, out t3);
+        c = MulAdd(a3, b1, t4, c, out t4);
+        c = MulAdd(a4, b1, t5, c, out t5);
+        c = MulAdd(a5, b1, t6, c, out t6);
+        t7 = c;
+        c = MulAdd(a0, b2, t2, 0, out t2);
+        c = MulAdd(a1, b2, t3, c, out t3);
+        c = MulAdd(a2, b2, t4, c, out t4);
+        c = MulAdd(a3, b2, t5, c, out t5);
+        c = MulAdd(a4, b2, t6, c, out t6);
+        c = MulAdd(a5, b2, t7, c, out t7);
+        t8 = c;
+        c = MulAdd(a0, b3, t3, 0, out t3);
+        c = MulAdd(a1, b3, t4, c, out t4);
+        c = MulAdd(a2, b3, t5, c, out t5);
+        c = MulAdd(a3, b3, t6, c, out t6);
+        c = MulAdd(a4, b3, t7, c, out t7);
+        c = MulAdd(a5, b3, t8, c, out t8);
+        t9 = c;
+        c = MulAdd(a0, b4, t4, 0, out t4);
+        c = MulAdd(a1, b4, t5, c, out t5);
+        c = MulAdd(a2, b4, t6, c, out t6);
+        c = MulAdd(a3, b4, t7, c, out t7);
+        c = MulAdd(a4, b4, t8, c, out t8);
+        c = MulAdd(a5, b4, t9, c, out t9);
+        t10 = c;
+        c = MulAdd(a0, b5, t5, 0, out t5);
+        c = MulAdd(a1, b5, t6, c, out t6);
+        c = MulAdd(a2, b5, t7, c, out t7);
+        c = MulAdd(a3, b5, t8, c, out t8);
+        c = MulAdd(a4, b5, t9, c, out t9);
+        c = MulAdd(a5, b5, t10, c, out t10);
+        t11 = c;
+        return new Wide(t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11);
+    }
+
+    /// <summary>x + y; the caller guarantees that the sum is below 2^768.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Wide AddWide(in Wide x, in Wide y)
+    {
+        ulong c = 0;
+        ulong t0 = AddC(x.W0, y.W0, ref c); ulong t1 = AddC(x.W1, y.W1, ref c); ulong t2 = AddC(x.W2, y.W2, ref c);
+        ulong t3 = AddC(x.W3, y.W3, ref c); ulong t4 = AddC(x.W4, y.W4, ref c); ulong t5 = AddC(x.W5, y.W5, ref c);
+        ulong t6 = AddC(x.W6, y.W6, ref c); ulong t7 = AddC(x.W7, y.W7, ref c); ulong t8 = AddC(x.W8, y.W8, ref c);
+        ulong t9 = AddC(x.W9, y.W9, ref c); ulong t10 = AddC(x.W10, y.W10, ref c); ulong t11 = AddC(x.W11, y.W11, ref c);
+        return new Wide(t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11);
+    }
+
+    /// <summary>x - y; the caller guarantees x &gt;= y.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Wide SubWide(in Wide x, in Wide y)
+    {
+        ulong b = 0;
+        ulong t0 = SubB(x.W0, y.W0, ref b); ulong t1 = SubB(x.W1, y.W1, ref b); ulong t2 = SubB(x.W2, y.W2, ref b);
+        ulong t3 = SubB(x.W3, y.W3, ref b); ulong t4 = SubB(x.W4, y.W4, ref b); ulong t5 = SubB(x.W5, y.W5, ref b);
+        ulong t6 = SubB(x.W6, y.W6, ref b); ulong t7 = SubB(x.W7, y.W7, ref b); ulong t8 = SubB(x.W8, y.W8, ref b);
+        ulong t9 = SubB(x.W9, y.W9, ref b); ulong t10 = SubB(x.W10, y.W10, ref b); ulong t11 = SubB(x.W11, y.W11, ref b);
+        return new Wide(t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11);
+    }
+
+    /// <summary>
+    /// (x - y) 2^-384 mod p, canonical, for x, y &lt; p 2^384: when x &lt; y, p 2^384 is added to the difference
+    /// (to its high half, under a mask), which puts it in [0, p 2^384) either way, as <see cref="Redc(in Wide)"/> needs.
+    /// </summary>
+    internal static Fp RedcDifference(in Wide x, in Wide y)
+    {
+        ulong b = 0;
+        ulong t0 = SubB(x.W0, y.W0, ref b); ulong t1 = SubB(x.W1, y.W1, ref b); ulong t2 = SubB(x.W2, y.W2, ref b);
+        ulong t3 = SubB(x.W3, y.W3, ref b); ulong t4 = SubB(x.W4, y.W4, ref b); ulong t5 = SubB(x.W5, y.W5, ref b);
+        ulong t6 = SubB(x.W6, y.W6, ref b); ulong t7 = SubB(x.W7, y.W7, ref b); ulong t8 = SubB(x.W8, y.W8, ref b);
+        ulong t9 = SubB(x.W9, y.W9, ref b); ulong t10 = SubB(x.W10, y.W10, ref b); ulong t11 = SubB(x.W11, y.W11, ref b);
+        ulong mask = 0UL - b, c = 0;
+        t6 = AddC(t6, P0 & mask, ref c); t7 = AddC(t7, P1 & mask, ref c); t8 = AddC(t8, P2 & mask, ref c);
+        t9 = AddC(t9, P3 & mask, ref c); t10 = AddC(t10, P4 & mask, ref c); t11 = AddC(t11, P5 & mask, ref c);
+        return Redc(t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11);
+    }
+
+    /// <summary>t 2^-384 mod p, canonical, for t &lt; p 2^384.</summary>
+    internal static Fp Redc(in Wide t) => Redc(t.W0, t.W1, t.W2, t.W3, t.W4, t.W5, t.W6, t.W7, t.W8, t.W9, t.W10, t.W11);
 
     public Fp Double() => this + this;
 

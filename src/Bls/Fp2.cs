@@ -24,12 +24,20 @@ internal readonly struct Fp2 : IField<Fp2>
     public static Fp2 operator -(in Fp2 a, in Fp2 b) => new(a.C0 - b.C0, a.C1 - b.C1);
     public static Fp2 operator -(in Fp2 a) => new(-a.C0, -a.C1);
 
+    /// <summary>
+    /// Karatsuba with one Montgomery reduction per coefficient: three 12-limb products (180 64 x 64 products
+    /// with the two reductions, against 216 for three reduced products). Bounds, for a0, a1, b0, b1 &lt; p:
+    /// a0 b0, a1 b1 &lt; p^2; the unreduced sums are below 2p, so the cross product is below 4p^2 &lt; 2^768.
+    /// c1 = cross - a0 b0 - a1 b1 = a0 b1 + a1 b0 is in [0, 2p^2), and c0 = a0 b0 - a1 b1 is in (-p^2, p^2),
+    /// lifted by p 2^384 when negative; both are then below p 2^384 (2p &lt; 2^384), which is what the
+    /// reduction needs to give a value below 2p and, after one conditional subtraction, the canonical one.
+    /// </summary>
     public static Fp2 operator *(in Fp2 a, in Fp2 b)
     {
-        var aa = a.C0 * b.C0;
-        var bb = a.C1 * b.C1;
-        var cross = Fp.AddUnreduced(a.C0, a.C1) * Fp.AddUnreduced(b.C0, b.C1);
-        return new Fp2(aa - bb, cross - aa - bb);
+        var aa = Fp.MulWide(a.C0, b.C0);
+        var bb = Fp.MulWide(a.C1, b.C1);
+        var cross = Fp.MulWide(Fp.AddUnreduced(a.C0, a.C1), Fp.AddUnreduced(b.C0, b.C1));
+        return new Fp2(Fp.RedcDifference(aa, bb), Fp.Redc(Fp.SubWide(cross, Fp.AddWide(aa, bb))));
     }
 
     public static Fp2 operator *(in Fp2 a, in Fp b) => new(a.C0 * b, a.C1 * b);
