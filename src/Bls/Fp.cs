@@ -58,6 +58,19 @@ internal readonly struct Fp : IField<Fp>
         return hi;
     }
 
+    /// <summary>
+    /// The high word of m P0 + t0 for m = t0 PInv: the low word is zero by the choice of m, so the addition
+    /// carries exactly when t0 is not zero, and the low half of m P0 need not be computed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong ReductionCarry(ulong m, ulong t0)
+    {
+        ulong hi = System.Runtime.Intrinsics.X86.Bmi2.X64.IsSupported
+            ? System.Runtime.Intrinsics.X86.Bmi2.X64.MultiplyNoFlags(m, P0)
+            : Math.BigMul(m, P0, out _);
+        return hi + (t0 != 0 ? 1UL : 0UL);
+    }
+
     // Carries and borrows from the top bits (Hacker's Delight 2-13): no flags, no compare-and-set chains.
     // Shared with Fr and the scalar splitting in Point.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -131,7 +144,7 @@ internal readonly struct Fp : IField<Fp>
         ulong t0, t1, t2, t3, t4, t5, A, C, m;
         A = MulAdd(a.L0, b.L0, 0, 0, out t0);
         m = t0 * PInv;
-        C = MulAdd(m, P0, t0, 0, out _);
+        C = ReductionCarry(m, t0);
         A = MulAdd(a.L1, b.L0, A, 0, out t1);
         C = MulAdd(m, P1, t1, C, out t0);
         A = MulAdd(a.L2, b.L0, A, 0, out t2);
@@ -145,7 +158,7 @@ internal readonly struct Fp : IField<Fp>
         t5 = C + A;
         A = MulAdd(a.L0, b.L1, t0, 0, out t0);
         m = t0 * PInv;
-        C = MulAdd(m, P0, t0, 0, out _);
+        C = ReductionCarry(m, t0);
         A = MulAdd(a.L1, b.L1, t1, A, out t1);
         C = MulAdd(m, P1, t1, C, out t0);
         A = MulAdd(a.L2, b.L1, t2, A, out t2);
@@ -159,7 +172,7 @@ internal readonly struct Fp : IField<Fp>
         t5 = C + A;
         A = MulAdd(a.L0, b.L2, t0, 0, out t0);
         m = t0 * PInv;
-        C = MulAdd(m, P0, t0, 0, out _);
+        C = ReductionCarry(m, t0);
         A = MulAdd(a.L1, b.L2, t1, A, out t1);
         C = MulAdd(m, P1, t1, C, out t0);
         A = MulAdd(a.L2, b.L2, t2, A, out t2);
@@ -173,7 +186,7 @@ internal readonly struct Fp : IField<Fp>
         t5 = C + A;
         A = MulAdd(a.L0, b.L3, t0, 0, out t0);
         m = t0 * PInv;
-        C = MulAdd(m, P0, t0, 0, out _);
+        C = ReductionCarry(m, t0);
         A = MulAdd(a.L1, b.L3, t1, A, out t1);
         C = MulAdd(m, P1, t1, C, out t0);
         A = MulAdd(a.L2, b.L3, t2, A, out t2);
@@ -187,7 +200,7 @@ internal readonly struct Fp : IField<Fp>
         t5 = C + A;
         A = MulAdd(a.L0, b.L4, t0, 0, out t0);
         m = t0 * PInv;
-        C = MulAdd(m, P0, t0, 0, out _);
+        C = ReductionCarry(m, t0);
         A = MulAdd(a.L1, b.L4, t1, A, out t1);
         C = MulAdd(m, P1, t1, C, out t0);
         A = MulAdd(a.L2, b.L4, t2, A, out t2);
@@ -201,7 +214,7 @@ internal readonly struct Fp : IField<Fp>
         t5 = C + A;
         A = MulAdd(a.L0, b.L5, t0, 0, out t0);
         m = t0 * PInv;
-        C = MulAdd(m, P0, t0, 0, out _);
+        C = ReductionCarry(m, t0);
         A = MulAdd(a.L1, b.L5, t1, A, out t1);
         C = MulAdd(m, P1, t1, C, out t0);
         A = MulAdd(a.L2, b.L5, t2, A, out t2);
@@ -273,7 +286,7 @@ internal readonly struct Fp : IField<Fp>
     {
         ulong c, m;
         m = t0 * PInv;
-        c = MulAdd(m, P0, t0, 0, out _);
+        c = ReductionCarry(m, t0);
         c = MulAdd(m, P1, t1, c, out t0);
         c = MulAdd(m, P2, t2, c, out t1);
         c = MulAdd(m, P3, t3, c, out t2);
@@ -281,7 +294,7 @@ internal readonly struct Fp : IField<Fp>
         c = MulAdd(m, P5, t5, c, out t4);
         t5 = c;
         m = t0 * PInv;
-        c = MulAdd(m, P0, t0, 0, out _);
+        c = ReductionCarry(m, t0);
         c = MulAdd(m, P1, t1, c, out t0);
         c = MulAdd(m, P2, t2, c, out t1);
         c = MulAdd(m, P3, t3, c, out t2);
@@ -289,7 +302,7 @@ internal readonly struct Fp : IField<Fp>
         c = MulAdd(m, P5, t5, c, out t4);
         t5 = c;
         m = t0 * PInv;
-        c = MulAdd(m, P0, t0, 0, out _);
+        c = ReductionCarry(m, t0);
         c = MulAdd(m, P1, t1, c, out t0);
         c = MulAdd(m, P2, t2, c, out t1);
         c = MulAdd(m, P3, t3, c, out t2);
@@ -297,7 +310,7 @@ internal readonly struct Fp : IField<Fp>
         c = MulAdd(m, P5, t5, c, out t4);
         t5 = c;
         m = t0 * PInv;
-        c = MulAdd(m, P0, t0, 0, out _);
+        c = ReductionCarry(m, t0);
         c = MulAdd(m, P1, t1, c, out t0);
         c = MulAdd(m, P2, t2, c, out t1);
         c = MulAdd(m, P3, t3, c, out t2);
@@ -305,7 +318,7 @@ internal readonly struct Fp : IField<Fp>
         c = MulAdd(m, P5, t5, c, out t4);
         t5 = c;
         m = t0 * PInv;
-        c = MulAdd(m, P0, t0, 0, out _);
+        c = ReductionCarry(m, t0);
         c = MulAdd(m, P1, t1, c, out t0);
         c = MulAdd(m, P2, t2, c, out t1);
         c = MulAdd(m, P3, t3, c, out t2);
@@ -313,7 +326,7 @@ internal readonly struct Fp : IField<Fp>
         c = MulAdd(m, P5, t5, c, out t4);
         t5 = c;
         m = t0 * PInv;
-        c = MulAdd(m, P0, t0, 0, out _);
+        c = ReductionCarry(m, t0);
         c = MulAdd(m, P1, t1, c, out t0);
         c = MulAdd(m, P2, t2, c, out t1);
         c = MulAdd(m, P3, t3, c, out t2);
