@@ -9,7 +9,7 @@ namespace DvtBus.Deposits;
 /// <summary>Where a daemon's execution node is configured, for the messages of <see cref="ChainCheck"/>.</summary>
 /// <param name="Section">The options section whose check fails (<c>Operator</c>, <c>Chain</c>).</param>
 /// <param name="OptionsType">The options class of that section.</param>
-/// <param name="RpcUrl">The node's address as configured.</param>
+/// <param name="RpcUrl">The node's address as configured (messages show only its scheme, host and port).</param>
 /// <param name="NetworkSetting">The setting that names the network (<c>Operator:Network</c>, <c>Network</c>).</param>
 public sealed record ChainSetting(string Section, Type OptionsType, string RpcUrl, string NetworkSetting);
 
@@ -34,12 +34,12 @@ public sealed partial class ChainCheck(EthRpcClient rpc, Network network, ChainS
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is RpcException or RpcTransportException or OperationCanceledException)
         {
-            Unchecked(logger, setting.RpcUrl, e.Message);
+            Unchecked(logger, RpcEndpoint.ForDisplay(setting.RpcUrl), e.Message);
             return;
         }
         if (served != network.ChainId)
             throw new OptionsValidationException(setting.Section, setting.OptionsType,
-                [$"{setting.Section}:RpcUrl {setting.RpcUrl} serves chain {served}, but {setting.NetworkSetting} '{network.Name}' is chain {network.ChainId}"]);
+                [$"{setting.Section}:RpcUrl {RpcEndpoint.ForDisplay(setting.RpcUrl)} serves chain {served}, but {setting.NetworkSetting} '{network.Name}' is chain {network.ChainId}"]);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -94,12 +94,25 @@ public static class DaemonHost
             await Console.Error.WriteLineAsync($"{daemon}: configuration error: {string.Join("; ", failures)}");
             return ConfigurationError;
         }
+        catch (Exception e) when (ConfigurationProblem(e) is { } problem)
+        {
+            await Console.Error.WriteLineAsync($"{daemon}: configuration error: {FirstLine(problem)}");
+            return ConfigurationError;
+        }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException or TimeoutException or MassTransit.ConnectionException)
         {
             await Console.Error.WriteLineAsync($"{daemon}: failed to start: {FirstLine(e)}");
             return 1;
         }
     }
+
+    /// <summary>The <see cref="IConfigurationProblem"/> the start failed with, alone or in the host's aggregate.</summary>
+    private static Exception? ConfigurationProblem(Exception e) => e switch
+    {
+        IConfigurationProblem => e,
+        AggregateException a => a.InnerExceptions.FirstOrDefault(i => i is IConfigurationProblem),
+        _ => null,
+    };
 
     /// <summary>Start-up validation throws one exception per options class, or an aggregate of several.</summary>
     private static List<string> ValidationFailures(Exception e) => e switch

@@ -42,6 +42,39 @@ public sealed class DaemonStartupTests
     }
 
     /// <summary>
+    /// Key material that does not load (here a cluster lock that is not one) is for a person to fix: exit 78 and one
+    /// line, so that systemd stops instead of restarting the sidecar, and its keystores being decrypted, every 5 s.
+    /// </summary>
+    [Fact]
+    public async Task Sidecar_whose_key_files_do_not_load_exits_as_a_configuration_error()
+    {
+        var folder = Directory.CreateTempSubdirectory("sidecar-keys-").FullName;
+        try
+        {
+            var lockFile = Path.Combine(folder, "cluster-lock.json");
+            await File.WriteAllTextAsync(lockFile, "{}");
+            var (exitCode, stdout, stderr) = await DaemonProcess.RunAsync("Sidecar", new Dictionary<string, string>
+            {
+                ["Sidecar__Id"] = "node-0",
+                ["Sidecar__Network__Name"] = "hoodi",
+                ["Sidecar__Obol__LockFile"] = lockFile,
+                ["Sidecar__Obol__Nodes__0__Index"] = "0",
+                ["Sidecar__Obol__Nodes__0__KeysDir"] = folder,
+            });
+
+            Assert.Equal(DaemonHost.ConfigurationError, exitCode);
+            var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith("sidecar: configuration error: Obol:", line);
+            Assert.Contains(lockFile, line);
+            Assert.DoesNotContain("ready", stdout, StringComparison.OrdinalIgnoreCase);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>
     /// RabbitMq:Host has no default and is left out of the environment: only the appsettings.json beside
     /// the daemon's assembly supplies it. The working directory holds an appsettings.json with a bad host,
     /// read only if the content root followed the working directory. A bad port stops the daemon at

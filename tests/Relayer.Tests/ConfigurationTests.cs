@@ -27,6 +27,14 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
+    public async Task The_example_env_files_placeholder_token_is_refused()
+    {
+        var failures = await StartFailuresAsync(new() { ["Api:Token"] = "change-me-to-a-long-random-token" });
+
+        Assert.Contains("Api:Token is still the example's placeholder", failures);
+    }
+
+    [Fact]
     public async Task A_deposit_read_older_than_the_scan_interval_allows_is_refused_as_a_setting()
     {
         var failures = await StartFailuresAsync(new()

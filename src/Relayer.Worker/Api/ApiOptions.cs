@@ -23,6 +23,9 @@ internal sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
             return ValidateOptionsResult.Fail("Api:Token is required for HTTP writes (or set Api:AllowUnauthenticated=true for the public relayer's open behaviour)");
         if (o.Token.Length < 16)
             return ValidateOptionsResult.Fail("Api:Token must be at least 16 characters");
+        // The example env files' placeholder is public: a relayer started with it would take anyone's writes.
+        if (o.Token.StartsWith("change-me", StringComparison.OrdinalIgnoreCase))
+            return ValidateOptionsResult.Fail("Api:Token is still the example's placeholder; make one with `openssl rand -hex 32`");
         return ValidateOptionsResult.Success;
     }
 }

@@ -115,9 +115,9 @@ internal sealed class KeyRing : IDisposable
 
 /// <summary>
 /// Key shares that cannot be used: the daemon refuses to start with one line naming the file and the
-/// validator. An <see cref="InvalidOperationException"/> so that the daemon host reports it that way.
+/// validator, and exit code 78 (a person must fix it; restarting would only decrypt the keystores again).
 /// </summary>
-public sealed class KeyLoadException : InvalidOperationException
+public sealed class KeyLoadException : InvalidOperationException, DvtBus.Hosting.IConfigurationProblem
 {
     public KeyLoadException(string message) : base(message) { }
 

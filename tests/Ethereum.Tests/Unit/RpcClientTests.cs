@@ -269,3 +269,21 @@ public class RpcRefusalWordingTests
         Assert.False(Refusal(message).IsNonceTooLow);
     }
 }
+
+/// <summary>A node URL in a log or a message shows where, never the provider's key.</summary>
+public class RpcEndpointDisplayTests
+{
+    [Theory]
+    [InlineData("http://127.0.0.1:8545", "http://127.0.0.1:8545")]
+    [InlineData("http://127.0.0.1:8545/", "http://127.0.0.1:8545")]
+    [InlineData("https://mainnet.infura.io/v3/0123456789abcdef0123456789abcdef", "https://mainnet.infura.io/…")]
+    [InlineData("https://eth-mainnet.g.alchemy.com/v2/SECRETKEY", "https://eth-mainnet.g.alchemy.com/…")]
+    [InlineData("https://node.example:8443/?apikey=SECRET", "https://node.example:8443/…")]
+    [InlineData("https://user:SECRET@node.example", "https://node.example/…")]
+    [InlineData("not a url", "(not a URL)")]
+    public void Only_scheme_host_and_port_are_shown(string url, string shown)
+    {
+        Assert.Equal(shown, RpcEndpoint.ForDisplay(url));
+        Assert.DoesNotContain("SECRET", RpcEndpoint.ForDisplay(url), StringComparison.Ordinal);
+    }
+}
