@@ -53,11 +53,15 @@ _dvt_stop_system_services() {
     esac
   done
   ((${#units[@]})) || return 0
+  # Stopped now and disabled for the next boot: these packages were installed here only for the project's own
+  # throwaway nodes, and their system services (epmd on every interface included) must not come back on their own.
   if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null 2>&1; then
     _dvt_as_root systemctl stop "${units[@]}" >/dev/null 2>&1 || true
+    _dvt_as_root systemctl disable "${units[@]}" >/dev/null 2>&1 || true
   elif command -v service >/dev/null 2>&1; then
     for pkg in "${units[@]}"; do
       [[ -e /etc/init.d/$pkg ]] && { _dvt_as_root service "$pkg" stop >/dev/null 2>&1 || true; }
+      [[ -e /etc/init.d/$pkg ]] && command -v update-rc.d >/dev/null 2>&1 && { _dvt_as_root update-rc.d "$pkg" disable >/dev/null 2>&1 || true; }
     done
   fi
   return 0
