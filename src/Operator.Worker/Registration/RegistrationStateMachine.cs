@@ -113,14 +113,7 @@ public sealed class RegistrationStateMachine : MassTransitStateMachine<Registrat
                 })
                 .Activity(x => x.OfInstanceType<RecordProgressActivity>()),
             When(Registered, c => c.Saga.TransactionHashes.Contains(c.Message.TransactionHash.ToString()))
-                .Then(c =>
-                {
-                    c.Saga.TransactionHash = c.Message.TransactionHash.ToString();
-                    c.Saga.BlockNumber = c.Message.BlockNumber;
-                })
-                .TransitionTo(Done)
-                .Activity(x => x.OfInstanceType<FinishBatchActivity>())
-                .Activity(x => x.OfInstanceType<StageTimeoutActivity>()),
+                .FinishRegistered(Done),
             Ignore(Registered, c => !c.Saga.TransactionHashes.Contains(c.Message.TransactionHash.ToString())),
             Ignore(RegistrationFailed), Ignore(SubmissionFaulted));
 
@@ -144,14 +137,7 @@ public sealed class RegistrationStateMachine : MassTransitStateMachine<Registrat
                 .Activity(x => x.OfInstanceType<RequestApprovalsActivity>())
                 .Activity(x => x.OfInstanceType<StageTimeoutActivity>()),
             When(Registered)
-                .Then(c =>
-                {
-                    c.Saga.TransactionHash = c.Message.TransactionHash.ToString();
-                    c.Saga.BlockNumber = c.Message.BlockNumber;
-                })
-                .TransitionTo(Done)
-                .Activity(x => x.OfInstanceType<FinishBatchActivity>())
-                .Activity(x => x.OfInstanceType<StageTimeoutActivity>()),
+                .FinishRegistered(Done),
             When(RegistrationFailed)
                 .Then(c => c.Saga.Failure = $"{c.Message.Stage}: {c.Message.Reason}")
                 .TransitionTo(Failed)
@@ -277,6 +263,19 @@ public sealed class RegistrationStateMachine : MassTransitStateMachine<Registrat
 
 internal static class RegistrationBinders
 {
+    /// <summary>Ends the batch Done with the transaction that registered it, and drops its timeout.</summary>
+    public static EventActivityBinder<RegistrationState, Contracts.ValidatorsRegistered> FinishRegistered(
+        this EventActivityBinder<RegistrationState, Contracts.ValidatorsRegistered> binder, State done) =>
+        binder
+            .Then(c =>
+            {
+                c.Saga.TransactionHash = c.Message.TransactionHash.ToString();
+                c.Saga.BlockNumber = c.Message.BlockNumber;
+            })
+            .TransitionTo(done)
+            .Activity(x => x.OfInstanceType<FinishBatchActivity>())
+            .Activity(x => x.OfInstanceType<StageTimeoutActivity>());
+
     /// <summary>Ends the batch Failed with <see cref="RegistrationState.Failure"/>, drops its timeout and says so on the bus.</summary>
     public static EventActivityBinder<RegistrationState, T> FailBatch<T>(this EventActivityBinder<RegistrationState, T> binder, State failed, string stage)
         where T : class =>
