@@ -68,7 +68,8 @@ internal readonly struct Fp : IField<Fp>
         ulong hi = System.Runtime.Intrinsics.X86.Bmi2.X64.IsSupported
             ? System.Runtime.Intrinsics.X86.Bmi2.X64.MultiplyNoFlags(m, P0)
             : Math.BigMul(m, P0, out _);
-        return hi + (t0 != 0 ? 1UL : 0UL);
+        // 1 when t0 is not zero, by arithmetic: t0 carries secret data.
+        return hi + ((t0 | (0UL - t0)) >> 63);
     }
 
     // Carries and borrows from the top bits (Hacker's Delight 2-13): no flags, no compare-and-set chains.
@@ -710,12 +711,19 @@ internal readonly struct Fp : IField<Fp>
     /// <summary>A uniformly random non-zero element (rejection sampling on 381-bit strings), for blinding.</summary>
     public static Fp RandomNonZero()
     {
+        while (true)
+            if (Random() is { IsZero: false } v) return v;
+    }
+
+    /// <summary>A uniformly random element, zero included (rejection sampling on 381-bit strings).</summary>
+    internal static Fp Random()
+    {
         Span<byte> buf = stackalloc byte[48];
         while (true)
         {
             System.Security.Cryptography.RandomNumberGenerator.Fill(buf);
             buf[0] &= 0x1f;
-            if (TryFromBytes(buf, out var v) && !v.IsZero) return v;
+            if (TryFromBytes(buf, out var v)) return v;
         }
     }
 

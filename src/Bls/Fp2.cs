@@ -161,8 +161,12 @@ internal readonly struct Fp2 : IField<Fp2>
 
     internal static Fp2 FromHex(string c0, string c1) => new(Fp.FromHex(c0), Fp.FromHex(c1));
 
-    /// <summary>A uniformly random non-zero element, for blinding.</summary>
-    public static Fp2 RandomNonZero() => new(Fp.RandomNonZero(), Fp.RandomNonZero());
+    /// <summary>A uniformly random non-zero element, for blinding: both coefficients uniform, only (0, 0) drawn again.</summary>
+    public static Fp2 RandomNonZero()
+    {
+        while (true)
+            if (new Fp2(Fp.Random(), Fp.Random()) is { IsZero: false } r) return r;
+    }
 
     public override string ToString() => $"({C0}, {C1})";
 }

@@ -54,14 +54,22 @@ internal static class HashToCurve
         var uniform = ExpandMessageXmd(msg, dst, 256);
         var u0 = new Fp2(Fp.FromWideBytes(uniform.AsSpan(0, 64)), Fp.FromWideBytes(uniform.AsSpan(64, 64)));
         var u1 = new Fp2(Fp.FromWideBytes(uniform.AsSpan(128, 64)), Fp.FromWideBytes(uniform.AsSpan(192, 64)));
-        // The two SSWU maps share one inversion (Montgomery's trick); a zero denominator takes the exceptional x.
+        return G2.ClearCofactor(MapToG2Pair(u0, u1));
+    }
+
+    /// <summary>
+    /// map_to_curve(u0) + map_to_curve(u1) with one inversion for both SSWU denominators (Montgomery's trick); a zero
+    /// denominator (the exceptional u) takes no part in it and gets its own x.
+    /// </summary>
+    internal static Point<Fp2> MapToG2Pair(Fp2 u0, Fp2 u1)
+    {
         var zu0 = G2Z * u0.Square();
         var zu1 = G2Z * u1.Square();
         var den0 = zu0.Square() + zu0;
         var den1 = zu1.Square() + zu1;
-        var inverse = (den0 * den1).InvertPublic();
-        var q = MapToG2(u0, zu0, den0.IsZero ? null : inverse * den1) + MapToG2(u1, zu1, den1.IsZero ? null : inverse * den0);
-        return G2.ClearCofactor(q);
+        var inverse = ((den0.IsZero ? Fp2.One : den0) * (den1.IsZero ? Fp2.One : den1)).InvertPublic();
+        return MapToG2(u0, zu0, den0.IsZero ? null : den1.IsZero ? inverse : inverse * den1)
+            + MapToG2(u1, zu1, den1.IsZero ? null : den0.IsZero ? inverse : inverse * den0);
     }
 
     internal static Point<Fp> HashToG1(ReadOnlySpan<byte> msg, ReadOnlySpan<byte> dst)

@@ -248,7 +248,7 @@ public class CurveShortcutTests
         for (int i = 0; i < 100; i++)
         {
             var r = Fp2.RandomNonZero();
-            Assert.False(r.C0.IsZero || r.C1.IsZero);
+            Assert.False(r.IsZero);
             Assert.True(seen.Add(r));
         }
     }
@@ -259,6 +259,11 @@ public class CurveShortcutTests
         var zero = HashToCurve.MapToG2(Fp2.Zero);
         Assert.True(zero.IsOnCurve());
         Assert.False(zero.IsIdentity);
+        // The shared inversion with one exceptional u on either side, and on both.
+        var other = new Fp2(Fp.FromUInt64(7), Fp.FromUInt64(11));
+        Assert.True(HashToCurve.MapToG2Pair(Fp2.Zero, other).Equals(zero + HashToCurve.MapToG2(other)));
+        Assert.True(HashToCurve.MapToG2Pair(other, Fp2.Zero).Equals(HashToCurve.MapToG2(other) + zero));
+        Assert.True(HashToCurve.MapToG2Pair(Fp2.Zero, Fp2.Zero).Equals(zero + zero));
         for (int i = 0; i < 10; i++)
         {
             var msg = new byte[16];
