@@ -64,10 +64,14 @@ public sealed partial class DepositIntake(
                 new { sha }, cancellationToken: ct));
             // The same file still in the inbox under the name it was recorded with means an earlier run stopped half-way
             // (a rejection is recorded and announced before the file moves, so a failure there leaves it in the inbox).
+            // A file whose batches ran and failed is not one: its batches are finished, and taking it again would only
+            // announce them to sagas that have ended.
             var interrupted = known.FileName == name
                 && (known.State == Received
                     || (known.State == Processing && !File.Exists(Path.Combine(folder.Processing, known.StoredName)))
-                    || (known.State == Rejected && !File.Exists(Path.Combine(folder.Rejected, known.StoredName))));
+                    || (known.State == Rejected && !File.Exists(Path.Combine(folder.Rejected, known.StoredName))
+                        && !await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                            "SELECT EXISTS (SELECT 1 FROM operator.batches WHERE file_sha256 = @sha)", new { sha }, cancellationToken: ct))));
             if (!interrupted)
             {
                 await RejectAsync(path, sha, [$"duplicate of {known.FileName}"], [], recordInDatabase: false, ct);

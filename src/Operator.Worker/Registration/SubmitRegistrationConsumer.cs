@@ -249,7 +249,7 @@ internal sealed class SubmitRegistrationConsumer(
         {
             // A vault that missed a rewards update refuses deposits until its state is updated (harvested); the
             // operator does not harvest for it.
-            "NotHarvested" => "NotHarvested(): the vault must be harvested first (updateState with the keeper's latest rewards), then the batch sent again",
+            "NotHarvested" => "NotHarvested(): the vault must be harvested (updateState with the keeper's latest rewards) before it registers validators",
             { } name => $"{name}()",
             null => revert?.Message ?? e.RpcMessage,
         };

@@ -291,6 +291,17 @@ public sealed class WatchedFolderTests
         Assert.Equal(["two.json", "two.json.error.json"], IntakeRig.Names(rig.Folder.Rejected));
         var reason = Report(rig, "two.json").GetProperty("file_reasons")[0].GetString();
         Assert.Contains("InvalidValidatorsRegistryRoot", reason);
+
+        // Moved back into the inbox as it is: its batches have ended, so it is a duplicate, not an interrupted intake
+        // whose batches would be announced again to sagas that no longer listen.
+        System.IO.File.Move(Path.Combine(rig.Folder.Rejected, "two.json"), Path.Combine(rig.Folder.Inbox, "two.json"));
+        await rig.ScanUntilSettledAsync();
+
+        Assert.Empty(IntakeRig.Names(rig.Folder.Inbox));
+        Assert.Empty(IntakeRig.Names(rig.Folder.Processing));
+        Assert.Equal(2, rig.Harness.Published.Held<DepositFileAccepted>().Count());
+        var refused = Assert.Single(rig.Harness.Published.Held<DepositFileRejected>()).Context.Message;
+        Assert.Equal(["duplicate of two.json"], refused.Reasons);
     }
 
     [Fact]
