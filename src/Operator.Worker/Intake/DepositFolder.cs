@@ -44,11 +44,9 @@ public sealed class DepositFolder
     public static string MoveInto(string source, string folder, string tag)
     {
         var name = Path.GetFileName(source);
-        var target = Path.Combine(folder, name);
         for (var attempt = 0; ; attempt++)
         {
-            if (attempt > 0)
-                target = Path.Combine(folder, $"{Path.GetFileNameWithoutExtension(name)}.{tag}{(attempt > 1 ? "-" + attempt : "")}{Path.GetExtension(name)}");
+            var target = Path.Combine(folder, Candidate(name, tag, attempt));
             try
             {
                 File.Move(source, target, overwrite: false);
@@ -67,12 +65,12 @@ public sealed class DepositFolder
     public static string FreeName(string folder, string name, string tag)
     {
         for (var attempt = 0; ; attempt++)
-        {
-            var candidate = attempt == 0 ? name
-                : $"{Path.GetFileNameWithoutExtension(name)}.{tag}{(attempt > 1 ? "-" + attempt : "")}{Path.GetExtension(name)}";
-            if (!File.Exists(Path.Combine(folder, candidate))) return candidate;
-        }
+            if (Candidate(name, tag, attempt) is var candidate && !File.Exists(Path.Combine(folder, candidate))) return candidate;
     }
+
+    /// <summary>The name a file gets at the given attempt: its own first, then tagged (name.tag.ext, name.tag-2.ext, ...).</summary>
+    private static string Candidate(string name, string tag, int attempt) =>
+        attempt == 0 ? name : $"{Path.GetFileNameWithoutExtension(name)}.{tag}{(attempt > 1 ? "-" + attempt : "")}{Path.GetExtension(name)}";
 
     /// <summary>
     /// Moves a refused file to rejected/ under exactly <paramref name="storedName"/> (chosen, and recorded, before

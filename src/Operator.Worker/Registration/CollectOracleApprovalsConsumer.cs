@@ -29,6 +29,8 @@ internal sealed class CollectOracleApprovalsConsumer(
         }
 
         var validators = await batches.ValidatorsAsync(command.BatchId, ct);
+        // Packed before anything goes to the oracles: a batch the vault could not read fails here, its exit shards unsent.
+        var packed = VaultValidators.Pack(validators);
         var wanted = validators.Select((v, i) => new RequestedShards(v.PublicKey, command.StartIndex + (ulong)i)).ToList();
         var stored = (await shards.LoadAsync(wanted, ct)).ToDictionary(s => s.PublicKey);
         if (stored.Count != validators.Count)
@@ -45,7 +47,6 @@ internal sealed class CollectOracleApprovalsConsumer(
             deadline, null);
         var answers = await oracles.RequestAsync(request, ct);
 
-        var packed = VaultValidators.Pack(validators);
         var minOracles = await chain.MinOraclesAsync(ct);
         Bytes32 Hash(string ipfs, System.Numerics.BigInteger d) => chain.KeeperValidatorsHash(registryRoot, packed, ipfs, d);
         var signers = answers.Select(a => a.Signature.TryRecover(Hash(a.IpfsHash, a.Deadline), out var signer) ? signer : (Address?)null).OfType<Address>();
