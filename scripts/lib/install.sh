@@ -76,12 +76,18 @@ dvt_ensure_packages() {
   fi
   # npm reaches its registry over TLS; a minimal image may lack the CA bundle.
   [[ -e /etc/ssl/certs/ca-certificates.crt ]] || missing+=(ca-certificates)
+  # Only packages dpkg did not have before are stopped and disabled afterwards: a broker or database already
+  # installed (listed here only because a command was not on PATH) is the machine's own.
+  local fresh=() pkg
+  for pkg in "${missing[@]}"; do
+    [[ $(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null) == "install ok installed" ]] || fresh+=("$pkg")
+  done
   dvt_log "installing: ${missing[*]}"
   _dvt_policy_guard_on
   _dvt_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
   _dvt_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
   _dvt_policy_guard_off
-  _dvt_stop_system_services "${missing[@]}"
+  ((${#fresh[@]} == 0)) || _dvt_stop_system_services "${fresh[@]}"
   hash -r
   mapfile -t still < <(dvt_missing_packages)
   ((${#still[@]} == 0)) || dvt_die "still missing after install: ${still[*]}"
