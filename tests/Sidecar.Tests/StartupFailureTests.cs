@@ -19,9 +19,10 @@ public sealed class StartupFailureTests : IDisposable
 
         var run = await RunAsync(_cluster.Settings("wrong-password", "hoodi", 1));
 
-        Assert.NotEqual(0, run.ExitCode);
+        // A person must fix it: 78, so that systemd does not restart it (and decrypt every keystore again) in a loop.
+        Assert.Equal(Hosting.DaemonHost.ConfigurationError, run.ExitCode);
         var line = Assert.Single(run.StderrLines);
-        Assert.StartsWith("sidecar: failed to start: ", line);
+        Assert.StartsWith("sidecar: configuration error: ", line);
         Assert.Contains(_cluster.Keystore(1, 1), line);
         Assert.Contains("wrong password", line);
         Assert.DoesNotContain("guessed-password", run.Stdout + run.Stderr);
@@ -34,7 +35,7 @@ public sealed class StartupFailureTests : IDisposable
 
         var run = await RunAsync(_cluster.Settings("missing-keystore", "hoodi", 3));
 
-        Assert.NotEqual(0, run.ExitCode);
+        Assert.Equal(Hosting.DaemonHost.ConfigurationError, run.ExitCode);
         var line = Assert.Single(run.StderrLines);
         Assert.Contains($"keystore {_cluster.Keystore(3, 0)} is missing", line);
         Assert.Contains($"validator 0 ({_cluster.Validators[0]})", line);
@@ -49,7 +50,7 @@ public sealed class StartupFailureTests : IDisposable
 
         var run = await RunAsync(settings);
 
-        Assert.NotEqual(0, run.ExitCode);
+        Assert.Equal(Hosting.DaemonHost.ConfigurationError, run.ExitCode);
         var line = Assert.Single(run.StderrLines);
         Assert.Contains($"validator 0 ({other.Validators[0]})", line);
         Assert.Contains(_cluster.Keystore(0, 0), line);
@@ -62,7 +63,7 @@ public sealed class StartupFailureTests : IDisposable
     {
         var run = await RunAsync(_cluster.Settings("other-network", "mainnet", 0));
 
-        Assert.NotEqual(0, run.ExitCode);
+        Assert.Equal(Hosting.DaemonHost.ConfigurationError, run.ExitCode);
         var line = Assert.Single(run.StderrLines);
         Assert.Contains($"cluster lock {_cluster.LockFile} is for fork version 0x10000910 (hoodi), not mainnet (0x00000000)", line);
     }
@@ -77,7 +78,7 @@ public sealed class StartupFailureTests : IDisposable
 
         var run = await RunAsync(settings);
 
-        Assert.NotEqual(0, run.ExitCode);
+        Assert.Equal(Hosting.DaemonHost.ConfigurationError, run.ExitCode);
         var line = Assert.Single(run.StderrLines);
         Assert.Contains($"SSV operator 113: operator keystore {SsvFixtures.KeyFile(113)}", line);
         Assert.Contains("wrong password", line);
@@ -106,7 +107,7 @@ public sealed class StartupFailureTests : IDisposable
 
             var run = await RunAsync(settings);
 
-            Assert.NotEqual(0, run.ExitCode);
+            Assert.Equal(Hosting.DaemonHost.ConfigurationError, run.ExitCode);
             var line = Assert.Single(run.StderrLines);
             Assert.Contains("SSV operator 113", line);
             Assert.Contains("do not interpolate to the validator key", line);
