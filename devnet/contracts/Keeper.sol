@@ -22,6 +22,9 @@ contract Keeper {
 
     address public immutable owner;
     mapping(address => bool) public isOracle;
+    /// @notice Whether a vault missed a rewards update and must be harvested before it deposits again (as
+    /// StakeWise's keeper answers from its rewards rounds; here the owner sets it, to rehearse the case).
+    mapping(address => bool) public isHarvestRequired;
     uint256 public totalOracles;
     uint256 public validatorsMinOracles;
 
@@ -66,6 +69,10 @@ contract Keeper {
         isOracle[oracle] = false;
         totalOracles -= 1;
         emit OracleRemoved(oracle);
+    }
+
+    function setHarvestRequired(address vault, bool required) external onlyOwner {
+        isHarvestRequired[vault] = required;
     }
 
     function setValidatorsMinOracles(uint256 minOracles) external onlyOwner {

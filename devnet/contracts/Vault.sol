@@ -37,6 +37,7 @@ contract Vault {
     error InvalidValidators();
     error InvalidValidatorsManagerSignature();
     error AccessDenied();
+    error NotHarvested();
     error InvalidDepositAmount();
     error InsufficientAssets();
 
@@ -83,6 +84,8 @@ contract Vault {
         }
 
         keeper.approveValidators(keeperParams);
+        // As a StakeWise vault: one that missed a rewards update deposits nothing until it is harvested.
+        if (keeper.isHarvestRequired(address(this))) revert NotHarvested();
 
         for (uint256 start = 0; start < validators.length; start += itemLength) {
             deposit(validators[start:start + itemLength]);

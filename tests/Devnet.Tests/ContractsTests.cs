@@ -96,6 +96,9 @@ public sealed class ContractsTests(DevnetCheckRun run) : IClassFixture<DevnetChe
     public void Rejects_validators_bytes_both_entry_sizes_divide() => AssertPassed("ambiguous-validators");
 
     [Fact]
+    public void Vault_that_must_be_harvested_registers_nothing() => AssertPassed("not-harvested");
+
+    [Fact]
     public void Checks_a_signature_the_manager_brings_in_the_current_type_only() => AssertPassed("manager-signature-checked");
 
     [Fact]

@@ -316,6 +316,16 @@ try {
     await expectRevert(register(v1, empty, await managerSignature(v1, empty)), 'InvalidValidators');
   });
 
+  await check('not-harvested', 'registerValidators reverts NotHarvested while the keeper says the vault must be harvested', async () => {
+    const params = await approval(v1, v1Validators);
+    await (await v1.keeper.setHarvestRequired(v1.vault.target, true)).wait();
+    try {
+      await expectRevert(register(v1, params, await managerSignature(v1, params)), 'NotHarvested');
+    } finally {
+      await (await v1.keeper.setHarvestRequired(v1.vault.target, false)).wait();
+    }
+  });
+
   await check('ambiguous-validators', 'registerValidators rejects 4048 bytes, which 176 and 184 both divide (23 0x01 or 22 0x02 entries)', async () => {
     const item = ethers.dataSlice(v1Validators, 0, 176);
     const twentyThree = await approval(v1, ethers.concat(Array(23).fill(item)));

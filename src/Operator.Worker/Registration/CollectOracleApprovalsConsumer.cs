@@ -31,6 +31,10 @@ internal sealed class CollectOracleApprovalsConsumer(
         var validators = await batches.ValidatorsAsync(command.BatchId, ct);
         // Packed before anything goes to the oracles: a batch the vault could not read fails here, its exit shards unsent.
         var packed = VaultValidators.Pack(validators);
+        // So does one the vault would refuse for want of a harvest; the oracles' approvals would expire unused.
+        if (await chain.HarvestRequiredAsync(ct) == true)
+            throw new InvalidOperationException(
+                $"vault {chain.Target.Vault} must be harvested (updateState with the keeper's latest rewards) before it registers validators; nothing was sent to the oracles");
         var wanted = validators.Select((v, i) => new RequestedShards(v.PublicKey, command.StartIndex + (ulong)i)).ToList();
         var stored = (await shards.LoadAsync(wanted, ct)).ToDictionary(s => s.PublicKey);
         if (stored.Count != validators.Count)

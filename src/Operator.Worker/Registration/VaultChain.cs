@@ -23,6 +23,23 @@ public sealed class VaultChain(EthRpcClient rpc, Network network, RegistrationTa
         (int)(BigInteger)(await rpc.CallAsync(target.Keeper, ValidatorsMinOracles, [], default, ct))[0];
 
     private static readonly AbiFunction IsOracle = AbiFunction.Parse("isOracle(address)", "(bool)");
+    private static readonly AbiFunction IsHarvestRequired = AbiFunction.Parse("isHarvestRequired(address)", "(bool)");
+
+    /// <summary>
+    /// Whether the keeper says the vault missed a rewards update, so that it refuses deposits (NotHarvested) until
+    /// its state is updated. Null when the keeper does not answer the question (a keeper without it).
+    /// </summary>
+    public async Task<bool?> HarvestRequiredAsync(CancellationToken ct)
+    {
+        try
+        {
+            return (bool)(await rpc.CallAsync(target.Keeper, IsHarvestRequired, [target.Vault], default, ct))[0];
+        }
+        catch (Exception e) when (e is RpcException { IsRevert: true } or FormatException or ArgumentException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>The keeper's registered oracles among <paramref name="candidates"/>.</summary>
     public async Task<IReadOnlySet<Address>> RegisteredOraclesAsync(IEnumerable<Address> candidates, CancellationToken ct)

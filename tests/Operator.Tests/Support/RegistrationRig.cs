@@ -114,12 +114,7 @@ public sealed class RegistrationRig : IAsyncDisposable
     /// <summary>Without the saga: the relayer's shards for indexes 0.. stored, then the approvals collected from the oracles.</summary>
     public async Task ApproveAsync(Guid batchId)
     {
-        var store = _provider.GetRequiredService<ExitSignatureStore>();
-        var relayer = _provider.GetRequiredService<Relayer>();
-        var validators = await Batches.ValidatorsAsync(batchId, CancellationToken.None);
-        for (var i = 0; i < validators.Count; i++)
-            await store.StoreAsync(relayer.Shards(validators[i].PublicKey, (ulong)i), CancellationToken.None);
-        await Harness.Bus.Publish(new CollectOracleApprovals { BatchId = batchId, StartIndex = 0 });
+        await RequestApprovalsAsync(batchId);
         await PublishedAsync<OracleApprovalsCollected>(m => m.BatchId == batchId);
     }
 
@@ -222,6 +217,28 @@ public sealed class RegistrationRig : IAsyncDisposable
     }
 
     public Task SetAutomineAsync(bool on) => _anvil.RequestAsync("evm_setAutomine", on);
+
+    /// <summary>Has the devnet keeper (owned by anvil's first account, which deployed it) say whether the vault must be harvested.</summary>
+    public async Task SetHarvestRequiredAsync(bool required)
+    {
+        using var http = new HttpClient();
+        using var owner = EthPrivateKey.FromHex(_anvil.DevPrivateKeys[0]);
+        var sender = new TransactionSender(new EthRpcClient(http, _anvil.Uri), owner, Network.ChainId);
+        var call = Ethereum.Abi.AbiFunction.Parse("setHarvestRequired(address,bool)").EncodeCall([Devnet.Vault, required]);
+        var receipt = await sender.SendAndWaitAsync(new TransactionRequest(Devnet.Keeper, call));
+        Assert.True(receipt.Succeeded, $"setHarvestRequired {receipt.TransactionHash} reverted");
+    }
+
+    /// <summary>Without the saga: the relayer's shards for indexes 0.. stored, then the approvals asked for (not waited for).</summary>
+    public async Task RequestApprovalsAsync(Guid batchId)
+    {
+        var store = _provider.GetRequiredService<ExitSignatureStore>();
+        var relayer = _provider.GetRequiredService<Relayer>();
+        var validators = await Batches.ValidatorsAsync(batchId, CancellationToken.None);
+        for (var i = 0; i < validators.Count; i++)
+            await store.StoreAsync(relayer.Shards(validators[i].PublicKey, (ulong)i), CancellationToken.None);
+        await Harness.Bus.Publish(new CollectOracleApprovals { BatchId = batchId, StartIndex = 0 });
+    }
 
     public Task MineAsync() => _anvil.RequestAsync("evm_mine");
 
