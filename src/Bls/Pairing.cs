@@ -26,15 +26,15 @@ internal static class Pairing
         if (ps.Length != qs.Length) throw new ArgumentException("pairing needs as many G1 as G2 points");
         Span<Pair> pairs = ps.Length <= 16 ? stackalloc Pair[ps.Length] : new Pair[ps.Length];
         // Affine coordinates for all the points with one inversion in Fp and one in Fp2 (Montgomery's trick).
-        var pz = new Fp[ps.Length];
-        var qz = new Fp2[qs.Length];
+        Span<Fp> pz = ps.Length <= 16 ? stackalloc Fp[ps.Length] : new Fp[ps.Length];
+        Span<Fp2> qz = qs.Length <= 16 ? stackalloc Fp2[qs.Length] : new Fp2[qs.Length];
         for (int i = 0; i < ps.Length; i++)
         {
             pz[i] = ps[i].Z;
             qz[i] = qs[i].Z;
         }
-        InvertAllPublic<Fp>(pz);
-        InvertAllPublic<Fp2>(qz);
+        InvertAllPublic(pz);
+        InvertAllPublic(qz);
         int n = 0;
         for (int i = 0; i < ps.Length; i++)
         {
@@ -59,24 +59,34 @@ internal static class Pairing
         return f.Conjugate();
     }
 
-    /// <summary>Replaces every non-zero value by its inverse with one variable-time inversion; zeros stay zero. Public values only.</summary>
+    /// <summary>
+    /// Replaces every value by its inverse with one variable-time inversion; zeros stay zero, and ones (affine
+    /// points: decoded keys and signatures) take no part, so that a verify whose G1 points are all affine inverts
+    /// nothing in Fp. Public values only.
+    /// </summary>
     internal static void InvertAllPublic<F>(Span<F> values) where F : unmanaged, IField<F>
     {
-        var prefix = new F[values.Length];
+        Span<F> prefix = values.Length <= 16 ? stackalloc F[values.Length] : new F[values.Length];
         var running = F.One;
+        bool any = false;
         for (int i = 0; i < values.Length; i++)
         {
             prefix[i] = running;
-            if (!values[i].IsZero) running *= values[i];
+            if (Skipped(values[i])) continue;
+            running *= values[i];
+            any = true;
         }
+        if (!any) return;
         var inverse = running.InvertPublic();
         for (int i = values.Length - 1; i >= 0; i--)
         {
-            if (values[i].IsZero) continue;
+            if (Skipped(values[i])) continue;
             var value = values[i];
             values[i] = inverse * prefix[i];
             inverse *= value;
         }
+
+        static bool Skipped(in F value) => value.IsZero || value == F.One;
     }
 
     /// <summary>

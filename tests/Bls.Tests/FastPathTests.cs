@@ -304,7 +304,7 @@ public class CurveShortcutTests
     {
         var values = new Fp2[9];
         for (int i = 0; i < values.Length; i++)
-            values[i] = i % 4 == 1 ? Fp2.Zero : new Fp2(Fp.FromUInt64((ulong)(i * 7 + 3)), Fp.FromUInt64((ulong)(i * i + 1)));
+            values[i] = i % 4 == 1 ? Fp2.Zero : i == 6 ? Fp2.One : new Fp2(Fp.FromUInt64((ulong)(i * 7 + 3)), Fp.FromUInt64((ulong)(i * i + 1)));
         var inverses = values.ToArray();
         Pairing.InvertAllPublic<Fp2>(inverses);
         for (int i = 0; i < values.Length; i++)
@@ -313,5 +313,9 @@ public class CurveShortcutTests
         Pairing.InvertAllPublic<Fp>(single);
         Assert.Equal(Fp.FromUInt64(5).Invert(), single[0]);
         Pairing.InvertAllPublic<Fp>(Span<Fp>.Empty);
+        // Only ones and zeros (affine points, identities): nothing to invert, nothing changed.
+        var trivial = new[] { Fp.One, Fp.Zero, Fp.One };
+        Pairing.InvertAllPublic<Fp>(trivial);
+        Assert.Equal([Fp.One, Fp.Zero, Fp.One], trivial);
     }
 }
