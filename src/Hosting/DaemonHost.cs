@@ -94,11 +94,6 @@ public static class DaemonHost
             await Console.Error.WriteLineAsync($"{daemon}: configuration error: {string.Join("; ", failures)}");
             return ConfigurationError;
         }
-        catch (Exception e) when (ConfigurationProblem(e) is { } problem)
-        {
-            await Console.Error.WriteLineAsync($"{daemon}: configuration error: {FirstLine(problem)}");
-            return ConfigurationError;
-        }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException or TimeoutException or MassTransit.ConnectionException)
         {
             await Console.Error.WriteLineAsync($"{daemon}: failed to start: {FirstLine(e)}");
@@ -106,20 +101,16 @@ public static class DaemonHost
         }
     }
 
-    /// <summary>The <see cref="IConfigurationProblem"/> the start failed with, alone or in the host's aggregate.</summary>
-    private static Exception? ConfigurationProblem(Exception e) => e switch
-    {
-        IConfigurationProblem => e,
-        AggregateException a => a.InnerExceptions.FirstOrDefault(i => i is IConfigurationProblem),
-        _ => null,
-    };
-
-    /// <summary>Start-up validation throws one exception per options class, or an aggregate of several.</summary>
+    /// <summary>
+    /// What a person must fix, by the start's failure: start-up validation throws one exception per options class,
+    /// or an aggregate of several; an <see cref="IConfigurationProblem"/> (a key file that does not load) says its one line.
+    /// </summary>
     private static List<string> ValidationFailures(Exception e) => e switch
     {
         OptionsValidationException v => [.. v.Failures],
-        AggregateException a when a.InnerExceptions.All(i => i is OptionsValidationException) =>
-            [.. a.InnerExceptions.SelectMany(i => ((OptionsValidationException)i).Failures)],
+        IConfigurationProblem => [FirstLine(e)],
+        AggregateException a when a.InnerExceptions.All(i => i is OptionsValidationException or IConfigurationProblem) =>
+            [.. a.InnerExceptions.SelectMany(ValidationFailures)],
         _ => [],
     };
 
