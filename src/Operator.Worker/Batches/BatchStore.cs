@@ -45,6 +45,11 @@ public sealed class BatchStore(NpgsqlDataSource db, OperatorMetrics metrics)
         return new Guid(hash[..16], bigEndian: true);
     }
 
+    /// <summary>Whether the file's batches were ever made (they stay, finished or not).</summary>
+    internal static Task<bool> AnyForFileAsync(NpgsqlConnection connection, byte[] fileSha256, CancellationToken ct) =>
+        connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM operator.batches WHERE file_sha256 = @sha)", new { sha = fileSha256 }, cancellationToken: ct));
+
     internal static async Task InsertAsync(NpgsqlConnection connection, NpgsqlTransaction tx, byte[] fileSha256, IReadOnlyList<IReadOnlyList<DepositValidator>> batches, CancellationToken ct)
     {
         for (var position = 0; position < batches.Count; position++)

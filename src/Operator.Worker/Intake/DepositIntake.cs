@@ -70,8 +70,7 @@ public sealed partial class DepositIntake(
                 && (known.State == Received
                     || (known.State == Processing && !File.Exists(Path.Combine(folder.Processing, known.StoredName)))
                     || (known.State == Rejected && !File.Exists(Path.Combine(folder.Rejected, known.StoredName))
-                        && !await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-                            "SELECT EXISTS (SELECT 1 FROM operator.batches WHERE file_sha256 = @sha)", new { sha }, cancellationToken: ct))));
+                        && !await BatchStore.AnyForFileAsync(connection, sha, ct)));
             if (!interrupted)
             {
                 await RejectAsync(path, sha, [$"duplicate of {known.FileName}"], [], recordInDatabase: false, ct);

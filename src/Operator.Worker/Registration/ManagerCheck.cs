@@ -1,5 +1,4 @@
 using DvtBus.Ethereum.Rpc;
-using DvtBus.Ethereum.StakeWise;
 using DvtBus.Keystores;
 using DvtBus.Primitives;
 using Microsoft.Extensions.Hosting;
@@ -38,8 +37,7 @@ internal sealed partial class ManagerCheck(ManagerKey manager, VaultChain chain,
         wait.CancelAfter(Patience);
         try
         {
-            onChain = StakeWiseCalls.DecodeValidatorsManager(await chain.Rpc.CallAsync(
-                new CallRequest(chain.Target.Vault, StakeWiseCalls.ValidatorsManager.EncodeCall()), BlockTag.Latest, wait.Token));
+            onChain = await chain.ValidatorsManagerAsync(wait.Token);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested
             && e is RpcException or RpcTransportException or OperationCanceledException or FormatException or ArgumentException)

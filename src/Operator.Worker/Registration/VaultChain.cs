@@ -25,6 +25,11 @@ public sealed class VaultChain(EthRpcClient rpc, Network network, RegistrationTa
     private static readonly AbiFunction IsOracle = AbiFunction.Parse("isOracle(address)", "(bool)");
     private static readonly AbiFunction IsHarvestRequired = AbiFunction.Parse("isHarvestRequired(address)", "(bool)");
 
+    /// <summary>The vault's validatorsManager(): the only account whose registrations it takes without a signature.</summary>
+    public async Task<Address> ValidatorsManagerAsync(CancellationToken ct) =>
+        StakeWiseCalls.DecodeValidatorsManager(await rpc.CallAsync(
+            new CallRequest(target.Vault, StakeWiseCalls.ValidatorsManager.EncodeCall()), BlockTag.Latest, ct));
+
     /// <summary>
     /// Whether the keeper says the vault missed a rewards update, so that it refuses deposits (NotHarvested) until
     /// its state is updated. Null when the keeper does not answer the question (a keeper without it).

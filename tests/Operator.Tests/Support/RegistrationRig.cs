@@ -191,13 +191,16 @@ public sealed class RegistrationRig : IAsyncDisposable
     /// Sends <paramref name="deposit"/> to the devnet's deposit contract from one of anvil's funded accounts, over
     /// a client of its own (the tap shows only what the operator asked), and returns once it is mined.
     /// </summary>
-    public async Task DepositAsync(DepositValidator deposit)
+    public Task DepositAsync(DepositValidator deposit) =>
+        SendFromDevAccountAsync(1, new TransactionRequest(Devnet.DepositContract, DepositContract.Call(deposit), DepositContract.Wei(deposit)), "deposit");
+
+    /// <summary>Sends <paramref name="request"/> from anvil's funded account <paramref name="account"/> over a client of its own, and asserts it succeeded.</summary>
+    private async Task SendFromDevAccountAsync(int account, TransactionRequest request, string what)
     {
         using var http = new HttpClient();
-        using var depositor = EthPrivateKey.FromHex(_anvil.DevPrivateKeys[1]);
-        var sender = new TransactionSender(new EthRpcClient(http, _anvil.Uri), depositor, Network.ChainId);
-        var receipt = await sender.SendAndWaitAsync(new TransactionRequest(Devnet.DepositContract, DepositContract.Call(deposit), DepositContract.Wei(deposit)));
-        Assert.True(receipt.Succeeded, $"deposit {receipt.TransactionHash} reverted");
+        using var key = EthPrivateKey.FromHex(_anvil.DevPrivateKeys[account]);
+        var receipt = await new TransactionSender(new EthRpcClient(http, _anvil.Uri), key, Network.ChainId).SendAndWaitAsync(request);
+        Assert.True(receipt.Succeeded, $"{what} {receipt.TransactionHash} reverted");
     }
 
     /// <summary>
@@ -219,15 +222,9 @@ public sealed class RegistrationRig : IAsyncDisposable
     public Task SetAutomineAsync(bool on) => _anvil.RequestAsync("evm_setAutomine", on);
 
     /// <summary>Has the devnet keeper (owned by anvil's first account, which deployed it) say whether the vault must be harvested.</summary>
-    public async Task SetHarvestRequiredAsync(bool required)
-    {
-        using var http = new HttpClient();
-        using var owner = EthPrivateKey.FromHex(_anvil.DevPrivateKeys[0]);
-        var sender = new TransactionSender(new EthRpcClient(http, _anvil.Uri), owner, Network.ChainId);
-        var call = Ethereum.Abi.AbiFunction.Parse("setHarvestRequired(address,bool)").EncodeCall([Devnet.Vault, required]);
-        var receipt = await sender.SendAndWaitAsync(new TransactionRequest(Devnet.Keeper, call));
-        Assert.True(receipt.Succeeded, $"setHarvestRequired {receipt.TransactionHash} reverted");
-    }
+    public Task SetHarvestRequiredAsync(bool required) =>
+        SendFromDevAccountAsync(0, new TransactionRequest(Devnet.Keeper,
+            Ethereum.Abi.AbiFunction.Parse("setHarvestRequired(address,bool)").EncodeCall([Devnet.Vault, required])), "setHarvestRequired");
 
     /// <summary>Without the saga: the relayer's shards for indexes 0.. stored, then the approvals asked for (not waited for).</summary>
     public async Task RequestApprovalsAsync(Guid batchId)
