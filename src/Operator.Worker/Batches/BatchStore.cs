@@ -197,15 +197,17 @@ public sealed class BatchStore(NpgsqlDataSource db, OperatorMetrics metrics)
     /// Batches not finished, oldest first, committed at least <paramref name="minimumAge"/> ago by the database's
     /// clock: those without a saga are announced again.
     /// </summary>
-    public async Task<IReadOnlyList<OpenBatch>> OpenAsync(CancellationToken ct, TimeSpan minimumAge = default)
+    public async Task<IReadOnlyList<OpenBatch>> OpenAsync(CancellationToken ct, TimeSpan minimumAge = default, bool withoutSagaOnly = false)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<OpenRow>(new CommandDefinition(
             """
             SELECT b.id, f.file_name AS FileName, b.file_sha256 AS FileSha256, b.validators::text AS Validators
             FROM operator.batches b JOIN operator.deposit_files f ON f.sha256 = b.file_sha256
-            WHERE b.finished_at IS NULL AND b.created_at <= now() - @minimumAge ORDER BY b.created_at, b.position
-            """, new { minimumAge }, cancellationToken: ct));
+            WHERE b.finished_at IS NULL AND b.created_at <= now() - @minimumAge
+              AND (NOT @withoutSagaOnly OR NOT EXISTS (SELECT 1 FROM operator.registration_sagas s WHERE s.correlation_id = b.id))
+            ORDER BY b.created_at, b.position
+            """, new { minimumAge, withoutSagaOnly }, cancellationToken: ct));
         return rows.Select(r => new OpenBatch(r.Id, r.FileName, Convert.ToHexStringLower(r.FileSha256),
             JsonSerializer.Deserialize<StoredValidator[]>(r.Validators)!.Select(v => BlsPublicKey.Parse(v.PublicKey)).ToList())).ToList();
     }

@@ -1,4 +1,3 @@
-using Dapper;
 using DvtBus.Contracts;
 using DvtBus.Crypto.Consensus;
 using DvtBus.Operator.Batches;
@@ -6,7 +5,6 @@ using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace DvtBus.Operator.Registration;
 
@@ -25,7 +23,7 @@ namespace DvtBus.Operator.Registration;
 /// and is named in a warning from its third announcement on: it is never given up, but never floods the queues.
 /// </summary>
 internal sealed partial class RegistrationResumer(
-    BatchStore batches, NpgsqlDataSource db, IBus bus, Network network, RegistrationTarget target, IOptions<OperatorOptions> options,
+    BatchStore batches, IBus bus, Network network, RegistrationTarget target, IOptions<OperatorOptions> options,
     ILogger<RegistrationResumer> logger)
     : BackgroundService
 {
@@ -59,18 +57,8 @@ internal sealed partial class RegistrationResumer(
 
     private async Task ResumeAsync(TimeSpan minimumAge, TimeSpan resumeAfter, CancellationToken ct)
     {
-        var open = await batches.OpenAsync(ct, minimumAge);
-        if (open.Count == 0)
-        {
-            _announced.Clear();
-            return;
-        }
-        HashSet<Guid> started;
-        await using (var connection = await db.OpenConnectionAsync(ct))
-            started = (await connection.QueryAsync<Guid>(new CommandDefinition(
-                "SELECT correlation_id FROM operator.registration_sagas WHERE correlation_id = ANY(@ids)",
-                new { ids = open.Select(b => b.BatchId).ToArray() }, cancellationToken: ct))).ToHashSet();
-        var orphans = open.Where(b => !started.Contains(b.BatchId)).ToList();
+        // Only the orphans are read: batches with a saga (almost all, almost always) cost the database one anti-join.
+        var orphans = await batches.OpenAsync(ct, minimumAge, withoutSagaOnly: true);
         foreach (var gone in _announced.Keys.Except(orphans.Select(b => b.BatchId)).ToList()) _announced.Remove(gone);
         var now = DateTime.UtcNow;
         var due = orphans.Where(b => !_announced.TryGetValue(b.BatchId, out var last) || now - last.Last >= Interval(resumeAfter, last.Count))
@@ -86,7 +74,7 @@ internal sealed partial class RegistrationResumer(
             _announced[batch.BatchId] = (now, count);
             if (count >= 3) StillOrphaned(logger, batch.BatchId, batch.FileName, count, Interval(resumeAfter, count));
         }
-        if (due.Count > 0) Resumed(logger, due.Count, open.Count);
+        if (due.Count > 0) Resumed(logger, due.Count);
     }
 
     /// <summary>The wait after an orphan's n-th announcement: ResumeAfter, doubled after each one, at most MaximumInterval.</summary>
@@ -102,8 +90,8 @@ internal sealed partial class RegistrationResumer(
         + "see the saga's error queue for why its acceptance fails; next announcement in {Wait}")]
     private static partial void StillOrphaned(ILogger logger, Guid batchId, string fileName, int count, TimeSpan wait);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Announced {Count} of {Open} unfinished batches again: their acceptance never reached a saga")]
-    private static partial void Resumed(ILogger logger, int count, int open);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Announced {Count} unfinished batches again: their acceptance never reached a saga")]
+    private static partial void Resumed(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Looking for batches without a saga failed ({Error}: {Reason}); retrying on the next pass")]
     private static partial void PassFailed(ILogger logger, string error, string reason);

@@ -77,11 +77,21 @@ public sealed class RegistrationResumerTests
             ["ResumeAfter"] = "00:00:01",
         });
         rig.Drop("one.json", DepositFiles.Json(IntakeRig.Network, Pool[..1]));
+        rig.Drop("two.json", DepositFiles.Json(IntakeRig.Network, Pool[1..2]));
 
         await rig.ScanUntilSettledAsync();
+        // two.json's batch has a saga: it is no orphan, and the resumer never announces it.
+        var withSaga = Accepted(rig).Distinct().ToList();
+        Assert.Equal(2, withSaga.Count);
+        var sagaBatch = (await rig.Batches.OpenAsync(CancellationToken.None)).Single(b => b.FileName == "two.json").BatchId;
+        await using (var connection = await rig.Db.OpenConnectionAsync())
+            await Dapper.SqlMapper.ExecuteAsync(connection,
+                "INSERT INTO operator.registration_sagas (correlation_id, current_state, version, data) VALUES (@id, 'ExitsRequested', 1, '{}')",
+                new { id = sagaBatch });
         await Task.Delay(TimeSpan.FromSeconds(6));
 
-        var accepted = Accepted(rig);
+        Assert.Single(Accepted(rig), id => id == sagaBatch);
+        var accepted = Accepted(rig).Where(id => id != sagaBatch).ToList();
         Assert.Single(accepted.Distinct());
         // The intake's own announcement and the resumer's.
         Assert.InRange(accepted.Count - 1, 1, 3);
