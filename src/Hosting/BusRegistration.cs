@@ -66,9 +66,14 @@ public static class EndpointDefaults
     /// </summary>
     public static void Apply(IReceiveEndpointConfigurator endpoint, IRegistrationContext context)
     {
-        endpoint.UseMessageRetry(r => r.Intervals(
-            TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5),
-            TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(30)));
+        endpoint.UseMessageRetry(r =>
+        {
+            r.Intervals(
+                TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5),
+                TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(30));
+            // What a minute of retries cannot change faults at once.
+            r.Ignore<Exception>(e => e is IPermanentFailure);
+        });
         endpoint.UseInMemoryOutbox(context);
     }
 }

@@ -6,3 +6,9 @@ namespace DvtBus.Hosting;
 /// <see cref="DaemonHost.ConfigurationError"/> and its one line, so that systemd does not restart it in a loop.
 /// </summary>
 public interface IConfigurationProblem;
+
+/// <summary>
+/// Marks an exception a consumer throws for a state of the world that retrying within the minute of the endpoint's
+/// retry policy cannot change (a vault that must be harvested first): the message faults at once instead.
+/// </summary>
+public interface IPermanentFailure;

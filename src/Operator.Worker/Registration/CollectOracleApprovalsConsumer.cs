@@ -33,7 +33,7 @@ internal sealed class CollectOracleApprovalsConsumer(
         var packed = VaultValidators.Pack(validators);
         // So does one the vault would refuse for want of a harvest; the oracles' approvals would expire unused.
         if (await chain.HarvestRequiredAsync(ct) == true)
-            throw new InvalidOperationException(
+            throw new VaultNotHarvestedException(
                 $"vault {chain.Target.Vault} must be harvested (updateState with the keeper's latest rewards) before it registers validators; nothing was sent to the oracles");
         var wanted = validators.Select((v, i) => new RequestedShards(v.PublicKey, command.StartIndex + (ulong)i)).ToList();
         var stored = (await shards.LoadAsync(wanted, ct)).ToDictionary(s => s.PublicKey);
@@ -72,3 +72,6 @@ internal sealed class CollectOracleApprovalsConsumerDefinition : ConsumerDefinit
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint, IConsumerConfigurator<CollectOracleApprovalsConsumer> consumer, IRegistrationContext context) =>
         EndpointDefaults.Apply(endpoint, context);
 }
+
+/// <summary>The vault must be harvested before it registers validators: no retry within a minute changes that.</summary>
+internal sealed class VaultNotHarvestedException(string message) : InvalidOperationException(message), DvtBus.Hosting.IPermanentFailure;

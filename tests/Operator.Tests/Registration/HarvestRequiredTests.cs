@@ -1,5 +1,6 @@
 using DvtBus.Contracts;
 using DvtBus.Operator.Tests.Support;
+using DvtBus.Primitives;
 using DvtBus.TestSupport;
 using MassTransit;
 using Xunit;
@@ -28,5 +29,8 @@ public sealed class HarvestRequiredTests(AnvilNode anvil) : IClassFixture<AnvilN
         Assert.Contains("nothing was sent to the oracles", fault.Exceptions[0].Message);
         Assert.Equal((0L, 0L), await rig.Oracles.StatsAsync());
         Assert.Empty(rig.Log.Of<OracleApprovalsCollected>());
+        // Faulted at once, not after a minute of retries that cannot change the keeper's answer: asked one time.
+        var isHarvestRequired = Hex.Encode(Ethereum.Crypto.Keccak.Hash("isHarvestRequired(address)").Span[..4], prefix: false);
+        Assert.Equal(1, rig.Tap.Requests.Count(r => r.Contains(isHarvestRequired, StringComparison.OrdinalIgnoreCase)));
     }
 }
